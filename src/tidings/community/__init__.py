@@ -1,0 +1,1 @@
+"""Readers' accounts and comments."""

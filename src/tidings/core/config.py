@@ -1,0 +1,140 @@
+"""Every Tidings setting, declared once: name, default, type and help.
+
+Settings are read from ``TIDINGS_<NAME>`` environment variables. The Django
+settings module, the ``tidings config`` command and the docs are all
+generated from :data:`SETTINGS`; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tidings.core.errors import ConfigError
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected a boolean (true/false), got {raw!r}")
+
+
+def _list(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+    secret: bool = False
+
+    @property
+    def env(self) -> str:
+        return f"TIDINGS_{self.name}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # --- storage ---------------------------------------------------------
+    Setting("DATA_DIR", "./data", "Directory for the SQLite database, indexes and caches.", str),
+    Setting(
+        "DATABASE_URL",
+        "",
+        "Database URL. Empty means SQLite in DATA_DIR; postgres://user@host/db switches to PostgreSQL.",
+        str,
+        secret=True,
+    ),
+    Setting("SQLITE_BUSY_TIMEOUT_MS", 20000, "How long a SQLite writer waits for the lock (ms).", int),
+    # --- web ---------------------------------------------------------------
+    Setting("SECRET_KEY", "", "Django secret key. Empty: generated once and kept in DATA_DIR.", str, secret=True),
+    Setting("DEBUG", False, "Django debug mode. Never enable on a public site.", _bool),
+    Setting("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]", "Host names the site answers to (comma-separated).", _list),
+    Setting("SITE_NAME", "Tidings", "Name shown in the page header.", str),
+    Setting("HOST", "127.0.0.1", "Address `tidings serve` listens on.", str),
+    Setting("PORT", 8000, "Port `tidings serve` listens on.", int),
+    Setting("TIME_ZONE", "UTC", "Default time zone for exact times shown to readers.", str),
+    Setting("EMAIL_URL", "console:", "Where mail goes: console:, file:PATH or smtp://user:pass@host:port.", str, secret=True),
+    # --- fetching ----------------------------------------------------------
+    Setting(
+        "ALLOW_HOSTS",
+        "",
+        "Hosts or addresses exempt from the private-address guard (comma-separated), e.g. 127.0.0.1.",
+        _list,
+    ),
+    Setting("MAX_BODY_BYTES", 10 * 1024 * 1024, "Largest response body accepted, after decompression.", int),
+    Setting("CONNECT_TIMEOUT", 10.0, "Seconds to wait for a connection.", float),
+    Setting("FETCH_DEADLINE", 30.0, "Overall seconds allowed for one fetch, redirects included.", float),
+    Setting("MAX_REDIRECTS", 5, "Redirect hops followed per fetch.", int),
+    Setting("FETCH_RETRIES", 2, "Retries on 5xx/429/connection errors.", int),
+    Setting("PER_HOST_CONCURRENCY", 2, "Simultaneous requests to one host.", int),
+    Setting("PER_HOST_DELAY", 0.5, "Seconds between two requests to the same host.", float),
+    Setting("RESPECT_ROBOTS", True, "Obey robots.txt for article pages.", _bool),
+    # --- worker --------------------------------------------------------------
+    Setting("POLL_MIN_INTERVAL", 300, "Shortest interval between polls of one feed (s).", int),
+    Setting("POLL_MAX_INTERVAL", 86400, "Longest interval between polls of one feed (s).", int),
+    Setting("POLL_DEFAULT_INTERVAL", 1800, "Interval for a new feed (s).", int),
+    Setting("WORKER_IN_SERVE", True, "Run the worker beside the web server in `tidings serve`.", _bool),
+    Setting("EXTRACT_TIMEOUT", 10.0, "Seconds allowed to extract one page before it is recorded as failed.", float),
+    Setting(
+        "DEMO",
+        True,
+        "Serve and ingest the bundled sample corpus (fictional outlets) when the database has no sources.",
+        _bool,
+    ),
+    Setting(
+        "STARTER_FEEDS",
+        True,
+        "Also subscribe to a small starter set of real public feeds on first run (needs internet).",
+        _bool,
+    ),
+    # --- AI ----------------------------------------------------------------------
+    Setting("AI_ENGINE", "builtin", "AI engine: builtin (offline, extractive) or llm.", str),
+    Setting("LLM_URL", "", "OpenAI-compatible endpoint base URL, e.g. http://localhost:11434/v1.", str),
+    Setting("LLM_MODEL", "", "Model name sent to the LLM endpoint.", str),
+    Setting("LLM_API_KEY", "", "API key for the LLM endpoint.", str, secret=True),
+    Setting("LLM_TIMEOUT", 60.0, "Seconds allowed for one LLM call.", float),
+    Setting("LLM_DAILY_TOKEN_BUDGET", 2_000_000, "Tokens the LLM may spend per day before AI features pause.", int),
+    Setting("AI_RATE_LIMIT", "20/600", "AI requests allowed per client: COUNT/SECONDS.", str),
+    Setting("EMBEDDER", "builtin", "Embedding backend: builtin, sentence-transformers:PATH or openai.", str),
+)
+
+_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def setting(name: str) -> Setting:
+    try:
+        return _BY_NAME[name]
+    except KeyError as exc:
+        raise ConfigError(f"unknown setting {name!r}") from exc
+
+
+def read(name: str, environ: Mapping[str, str] | None = None) -> Any:
+    """The value of one setting: from ``TIDINGS_<NAME>`` if set, else its default."""
+    env = os.environ if environ is None else environ
+    spec = setting(name)
+    raw = env.get(spec.env)
+    if raw is None:
+        if isinstance(spec.default, str) and spec.parse is not str:
+            return spec.parse(spec.default)
+        return spec.default
+    try:
+        return spec.parse(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{spec.env}: {exc}") from exc
+
+
+def read_all(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    return {s.name: read(s.name, environ) for s in SETTINGS}
+
+
+def data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    path = Path(read("DATA_DIR", environ)).expanduser().resolve()
+    return path

@@ -1,0 +1,213 @@
+"""Offline named-entity and topic extraction for articles.
+
+No model is downloaded: capitalised phrases are found with a tokenizer and stop lists,
+aliases are folded together (``Kim`` -> ``Kim Jong Un``, ``Russian`` -> ``Russia``), and a
+kind is guessed from a hand-written gazetteer (:mod:`tidings.core._gazetteer`), titles
+(``President``, ``Mr``), organisation words (``Ministry``, ``Party``) and acronyms.
+
+    >>> [e.name for e in extract_entities("Kim weeps", "Kim Jong Un met Russian envoys. Kim wept.")][:2]
+    ['Kim Jong Un', 'Russia']
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Literal
+
+from tidings.core._gazetteer import PLACE_ALIASES, PLACES
+from tidings.core.stories._text import STOPWORDS, fold
+
+__all__ = ["Entity", "EntityKind", "extract_entities", "slugify"]
+
+EntityKind = Literal["person", "place", "org", "topic"]
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One person, place, organisation or recurring subject named by an article.
+
+    ``slug`` is the stable key for topic pages and hashtags; ``weight`` in (0, 1] is the
+    entity's share of the article's prominence (mentions, title presence).
+    """
+
+    name: str
+    kind: EntityKind
+    slug: str
+    weight: float
+
+
+_TITLES = {
+    "mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "president", "minister",
+    "senator", "sen", "rep", "gov", "governor", "king", "queen", "prince", "princess", "pope",
+    "judge", "justice", "general", "gen", "chancellor", "secretary", "mayor", "chairman",
+    "chief", "prime", "premier", "leader", "sheikh", "ayatollah", "pc", "sgt", "capt", "col",
+    "lt", "professor", "prof", "coach", "director", "ambassador", "spokesman", "spokeswoman",
+    "officer", "constable", "bishop", "archbishop", "rev", "father", "cardinal", "emperor",
+    "defence", "defense", "foreign", "interior", "finance", "vice", "deputy", "former",
+    "opposition", "state", "supreme", "dictator", "rapper", "singer", "actor", "actress",
+}  # fmt: skip
+_ORG_WORDS = {
+    "ministry", "department", "agency", "council", "committee", "commission", "party",
+    "university", "college", "school", "bank", "inc", "corp", "corporation", "ltd", "plc",
+    "company", "group", "association", "union", "court", "parliament", "congress", "senate",
+    "assembly", "police", "army", "navy", "force", "forces", "service", "services", "office",
+    "institute", "foundation", "organisation", "organization", "federation", "league", "club",
+    "fc", "network", "news", "times", "post", "journal", "board", "authority", "trust",
+    "hospital", "airlines", "airways", "church", "brigades", "front", "movement", "house",
+    "fund", "reserve", "exchange", "intelligence", "guard", "nations", "bureau", "watch",
+}  # fmt: skip
+_PLACE_WORDS = {
+    "city", "county", "province", "region", "state", "island", "islands", "river", "mountains",
+    "valley", "strip", "bay", "sea", "ocean", "street", "district", "square", "airport",
+    "peninsula", "coast", "lake", "gulf", "north", "south", "east", "west",
+}  # fmt: skip
+_CONNECTORS = {"of", "de", "del", "la", "le", "du", "van", "von", "der", "den", "bin", "al", "el", "and"}
+_SENTENCE_STARTERS = STOPWORDS | {
+    "but", "and", "so", "in", "on", "at", "after", "before", "while", "as", "if", "when", "it",
+    "this", "that", "these", "those", "there", "here", "some", "many", "most", "all", "one",
+    "watch", "read", "photo", "video", "update", "breaking", "analysis", "comment", "opinion",
+    "image", "caption", "copyright", "getty", "related", "advertisement", "live",
+}  # fmt: skip
+_WORD = r"[A-ZÀ-Þ][\w'’.-]*[\w]|[A-ZÀ-Þ]"
+_TOKEN_RE = re.compile(r"[\w'’.-]+|[^\w\s]", re.UNICODE)
+_UPPER_RE = re.compile(_WORD)
+_ACRONYM_RE = re.compile(r"^(?:[A-Z]{2,6}|(?:[A-Z]\.){2,4})$")
+
+
+def slugify(name: str) -> str:
+    """``Kim Jong-un`` -> ``kim-jong-un``; the same slug for both spellings of a name."""
+    folded = fold(name).replace("’", "'")
+    folded = re.sub(r"'s\b", "", folded)
+    return "-".join(re.findall(r"[a-z0-9]+", folded.replace(".", "")))
+
+
+def _phrases(text: str) -> list[tuple[list[str], bool, str]]:
+    """Capitalised phrases as (words, sentence_initial, preceding word)."""
+    found: list[tuple[list[str], bool, str]] = []
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+|[\"“”‘:;()|–—]", text):
+        words = _TOKEN_RE.findall(sentence)
+        i = 0
+        while i < len(words):
+            word = words[i]
+            if _UPPER_RE.fullmatch(word) and not word.isdigit():
+                start = i
+                phrase = [word]
+                j = i + 1
+                while j < len(words):
+                    nxt = words[j]
+                    if _UPPER_RE.fullmatch(nxt):
+                        phrase.append(nxt)
+                        j += 1
+                    elif (
+                        nxt.lower() in _CONNECTORS
+                        and j + 1 < len(words)
+                        and _UPPER_RE.fullmatch(words[j + 1])
+                        and nxt.lower() != "and"
+                    ):
+                        phrase.append(nxt)
+                        j += 1
+                    else:
+                        break
+                previous = words[start - 1] if start > 0 else ""
+                found.append((phrase, start == 0, previous))
+                i = j
+            else:
+                i += 1
+    return found
+
+
+def _clean(words: list[str]) -> list[str]:
+    words = [w.rstrip(".") if not _ACRONYM_RE.match(w) else w for w in words]
+    words = [re.sub(r"['’]s$", "", w) for w in words]
+    return [w for w in words if w]
+
+
+def extract_entities(title: str, text: str, language: str | None = None) -> list[Entity]:
+    """People, places, organisations and subjects named by an article, most prominent first.
+
+    Works for languages written with capitalised proper nouns; ``language`` is accepted for
+    future per-language stop lists and currently only English lists ship.
+    """
+    del language
+    lowered_words = set(re.findall(r"\b[a-z][a-z'-]+\b", text))
+    counts: Counter[str] = Counter()
+    surface: dict[str, str] = {}
+    hinted: dict[str, str] = {}
+    in_title: set[str] = set()
+
+    for source_index, source in enumerate((title, text)):
+        for words, initial, previous in _phrases(source):
+            words = _clean(words)
+            # Strip leading titles and sentence starters.
+            title_hint = previous.lower().rstrip(".") in _TITLES
+            while words and (
+                words[0].lower().rstrip(".") in _TITLES
+                or (words[0].lower() in _SENTENCE_STARTERS and (initial or len(words) > 1))
+            ):
+                title_hint = title_hint or words[0].lower().rstrip(".") in _TITLES
+                words = words[1:]
+                initial = False
+            while words and words[-1].lower() in _CONNECTORS:
+                words = words[:-1]
+            if not words:
+                continue
+            name = " ".join(words)
+            lower = name.lower()
+            if len(words) == 1 and initial and lower in lowered_words and lower not in PLACE_ALIASES:
+                continue  # an ordinary word that starts a sentence
+            if lower in _SENTENCE_STARTERS or len(name) < 2:
+                continue
+            canonical = PLACE_ALIASES.get(lower, name)
+            key = slugify(canonical)
+            if not key:
+                continue
+            counts[key] += 1
+            surface.setdefault(key, canonical)
+            if title_hint:
+                hinted[key] = "person"
+            if source_index == 0:
+                in_title.add(key)
+
+    # Fold single words into the longer name they abbreviate ("Kim" -> "Kim Jong Un").
+    multi = sorted((k for k in counts if "-" in k), key=lambda k: -counts[k])
+    for key in [k for k in counts if "-" not in k]:
+        if surface[key] in PLACES:
+            continue
+        for long_key in multi:
+            parts = long_key.split("-")
+            if key in (parts[0], parts[-1]) and surface[long_key] not in PLACES:
+                counts[long_key] += counts.pop(key)
+                in_title.discard(key) if key not in in_title else in_title.add(long_key)
+                if key in hinted:
+                    hinted[long_key] = hinted[key]
+                break
+
+    total = 0.0
+    scored: list[tuple[float, str]] = []
+    for key, count in counts.items():
+        score = count + (2.0 if key in in_title else 0.0)
+        scored.append((score, key))
+        total += score
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [
+        Entity(surface[key], _kind(surface[key], hinted.get(key)), key, round(score / total, 4))
+        for score, key in scored
+    ]
+
+
+def _kind(name: str, hint: str | None) -> EntityKind:
+    words = name.split()
+    lower = [w.lower().strip(".") for w in words]
+    if name in PLACES:
+        return "place"
+    if any(w in _ORG_WORDS for w in lower) or _ACRONYM_RE.match(name):
+        return "org"
+    if lower[-1] in _PLACE_WORDS or (len(lower) > 1 and lower[0] in ("north", "south", "east", "west")):
+        return "place"
+    if hint == "person":
+        return "person"
+    if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
+        return "person"
+    return "topic"

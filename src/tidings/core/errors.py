@@ -1,0 +1,146 @@
+"""The single exception tree of Tidings.
+
+Every failure the product records carries a stable ``code`` (shown to the
+operator, stored in the database, never renamed) and a human ``message``.
+Errors are always chained (``raise ... from exc``) and carry the URL or id
+they concern when there is one.
+"""
+
+from __future__ import annotations
+
+
+class TidingsError(Exception):
+    """Root of every error Tidings raises on purpose."""
+
+    code: str = "error"
+
+    def __init__(self, message: str, *, url: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.url = url
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        if self.url:
+            return f"{self.message} ({self.url})"
+        return self.message
+
+
+class ConfigError(TidingsError):
+    """A setting has an invalid value."""
+
+    code = "config"
+
+
+# --- fetching -------------------------------------------------------------
+
+
+class FetchError(TidingsError):
+    """Anything that went wrong while fetching a URL."""
+
+    code = "fetch"
+
+
+class BlockedURLError(FetchError):
+    """The URL points to a scheme or address we refuse to contact (SSRF guard)."""
+
+    code = "blocked_url"
+
+
+class InvalidURLError(FetchError):
+    """The URL cannot be parsed or has an unsupported scheme."""
+
+    code = "invalid_url"
+
+
+class DNSError(FetchError):
+    """The host name does not resolve."""
+
+    code = "dns"
+
+
+class ConnectError(FetchError):
+    """The TCP/TLS connection failed."""
+
+    code = "connect"
+
+
+class TimeoutError_(FetchError):
+    """The connect timeout or the overall deadline was exceeded."""
+
+    code = "timeout"
+
+
+class TooManyRedirectsError(FetchError):
+    code = "too_many_redirects"
+
+
+class BodyTooLargeError(FetchError):
+    """The (decompressed) body exceeded the configured cap."""
+
+    code = "body_too_large"
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status after retries."""
+
+    code = "http_status"
+
+    def __init__(self, message: str, *, status: int, url: str | None = None) -> None:
+        super().__init__(message, url=url, code=f"http_{status}")
+        self.status = status
+
+
+class RobotsDisallowedError(FetchError):
+    code = "robots_disallowed"
+
+
+# --- parsing / extraction -------------------------------------------------
+
+
+class FeedError(TidingsError):
+    """The document is not a feed we can parse."""
+
+    code = "feed_parse"
+
+
+class NotAFeedError(FeedError):
+    code = "not_a_feed"
+
+
+class OPMLError(TidingsError):
+    code = "opml_parse"
+
+
+class ExtractionError(TidingsError):
+    """No article could be extracted from a page."""
+
+    code = "extraction"
+
+
+class ExtractionTimeoutError(ExtractionError):
+    code = "extraction_timeout"
+
+
+# --- AI -------------------------------------------------------------------
+
+
+class AIError(TidingsError):
+    code = "ai"
+
+
+class LLMNotConfiguredError(AIError):
+    code = "llm_not_configured"
+
+
+class LLMUnavailableError(AIError):
+    code = "llm_unavailable"
+
+
+class RateLimitedError(TidingsError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float, url: str | None = None) -> None:
+        super().__init__(message, url=url)
+        self.retry_after = retry_after

@@ -1,0 +1,1 @@
+"""Sources, feeds, articles and stories: the persistent side of ingestion."""

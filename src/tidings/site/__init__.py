@@ -1,0 +1,1 @@
+"""The reader-facing site: server-rendered pages."""
