@@ -58,7 +58,6 @@ def _databases() -> dict[str, Any]:
                     "PRAGMA foreign_keys=ON;"
                 ),
             },
-            "TEST": {"NAME": str(DATA_DIR / "test-tidings.sqlite3")},
         }
     }
 
