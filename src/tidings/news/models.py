@@ -128,11 +128,15 @@ class Entry(models.Model):
     article = models.ForeignKey(
         "Article", null=True, blank=True, on_delete=models.SET_NULL, related_name="entries"
     )
+    # Claim: the worker process currently turning this entry into an article.
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["feed", "key"], name="entry_unique_per_feed")]
+        indexes = [models.Index(fields=["state", "claimed_until"])]
 
     def __str__(self) -> str:
         return self.url
@@ -268,3 +272,27 @@ class RelatedLink(models.Model):
     class Meta:
         ordering = ["article", "rank"]
         constraints = [models.UniqueConstraint(fields=["article", "related"], name="related_unique")]
+
+
+class WorkerProcess(models.Model):
+    """A running worker, so that work claimed by a dead one is taken over at once."""
+
+    id = models.CharField(primary_key=True, max_length=64)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    heartbeat_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.hostname}:{self.pid}"
+
+
+class Lease(models.Model):
+    """A named, expiring lock held by one worker (e.g. the story assigner)."""
+
+    name = models.CharField(primary_key=True, max_length=64)
+    holder = models.CharField(max_length=64, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
