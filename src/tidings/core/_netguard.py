@@ -213,7 +213,9 @@ class AllowList:
         candidates: list[IPAddress] = [ip]
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
             candidates.append(ip.ipv4_mapped)
-        return any(c in net for c in candidates for net in self.networks if c.version == net.version)
+        return any(
+            c in net for c in candidates for net in self.networks if c.version == net.version
+        )
 
 
 def _refusal(shown: str, why: str, url: str | None) -> BlockedURLError:
