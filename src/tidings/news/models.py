@@ -120,6 +120,7 @@ class Entry(models.Model):
     url = models.URLField(max_length=2000)
     title = models.CharField(max_length=1000, blank=True)
     summary = models.TextField(blank=True)
+    category = models.CharField(max_length=100, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
