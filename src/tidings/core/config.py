@@ -62,6 +62,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORT", 8000, "Port `tidings serve` listens on.", int),
     Setting("TIME_ZONE", "UTC", "Default time zone for exact times shown to readers.", str),
     Setting("EMAIL_URL", "console:", "Where mail goes: console:, file:PATH or smtp://user:pass@host:port.", str, secret=True),
+    # --- community ---------------------------------------------------------
+    Setting("COMMENT_MAX_CHARS", 5000, "Longest comment accepted (characters).", int),
+    Setting("COMMENT_EDIT_MINUTES", 15, "How long an author may edit a comment (minutes).", int),
+    Setting("COMMENT_RATE_LIMIT", "5/60", "Comments allowed per reader: COUNT/SECONDS.", str),
+    Setting("COMMENT_IP_RATE_LIMIT", "20/60", "Comments per client address: COUNT/SECONDS.", str),
+    Setting("NEW_ACCOUNT_DAILY_COMMENTS", 10, "Comments a new account may post on day one.", int),
+    Setting("COMMENT_HOLD_FIRST", 1, "A new reader's first N comments wait for a moderator.", int),
+    Setting("LOGIN_RATE_LIMIT", "5/300", "Log-ins per account+address: COUNT/SECONDS.", str),
+    Setting("ACCOUNT_EMAIL_RATE_LIMIT", "5/3600", "Account e-mails per address: COUNT/SECONDS.", str),
     # --- fetching ----------------------------------------------------------
     Setting(
         "ALLOW_HOSTS",
