@@ -1,0 +1,249 @@
+"""Article metadata from JSON-LD, OpenGraph/meta tags and microdata."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from lxml.html import HtmlElement
+
+_ARTICLE_TYPES = {
+    "article",
+    "newsarticle",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "reviewnewsarticle",
+    "backgroundnewsarticle",
+    "blogposting",
+    "liveblogposting",
+    "report",
+    "scholarlyarticle",
+    "techarticle",
+    "socialmediaposting",
+    "webpage",
+}
+
+
+@dataclass
+class Meta:
+    title: str | None = None
+    byline: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    lead_image: str | None = None
+    language: str | None = None
+    site_name: str | None = None
+    description: str | None = None
+    canonical_url: str | None = None
+    ld_body: str | None = None
+    accessible_for_free: bool | None = None
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def _clean(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if not isinstance(value, str):
+        return None
+    value = _SPACE.sub(" ", value).strip()
+    return value or None
+
+
+_TZ_FIX = re.compile(r"([+-]\d{2})(\d{2})$")
+
+
+def parse_date(value: Any) -> datetime | None:
+    """A timezone-aware datetime from an ISO-8601-like string; naive values are taken as UTC."""
+    text = _clean(value)
+    if not text:
+        return None
+    text = (
+        text.replace("Z", "+00:00").replace(" ", "T", 1)
+        if "T" not in text
+        else text.replace("Z", "+00:00")
+    )
+    text = _TZ_FIX.sub(r"\1:\2", text)
+    # Drop fractional seconds beyond microseconds, which fromisoformat refuses on 3.11.
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            parsed = datetime.fromisoformat(text[:10])
+        except ValueError:
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    if not 1990 <= parsed.year <= 2100:
+        return None
+    return parsed
+
+
+def _walk_ld(node: Any, found: list[dict[str, Any]]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _walk_ld(item, found)
+    elif isinstance(node, dict):
+        types = node.get("@type")
+        names = types if isinstance(types, list) else [types]
+        if any(isinstance(t, str) and t.lower() in _ARTICLE_TYPES for t in names):
+            found.append(node)
+        for key in ("@graph", "mainEntity", "mainEntityOfPage"):
+            if key in node:
+                _walk_ld(node[key], found)
+
+
+def _ld_articles(tree: HtmlElement) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for script in tree.iter("script"):
+        if (script.get("type") or "").lower() != "application/ld+json":
+            continue
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            try:
+                data = json.loads(re.sub(r"[\x00-\x1f]", " ", raw))
+            except ValueError:
+                continue
+        _walk_ld(data, found)
+    # Real articles before generic WebPage nodes.
+    found.sort(key=lambda n: str(n.get("@type")).lower() == "webpage")
+    return found
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, list):
+        out: list[str] = []
+        for v in value:
+            out.extend(_names(v))
+        return out
+    if isinstance(value, dict):
+        name = _clean(value.get("name"))
+        return [name] if name else []
+    name = _clean(value)
+    return [name] if name else []
+
+
+def _image(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("contentUrl")
+    return _clean(value)
+
+
+def _absolute(link: str | None, base: str | None) -> str | None:
+    if not link:
+        return None
+    if base:
+        link = urljoin(base, link)
+    return link if link.startswith(("http://", "https://")) else None
+
+
+def extract_meta(tree: HtmlElement, url: str | None) -> Meta:
+    meta: dict[str, str] = {}
+    for el in tree.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+        content = el.get("content")
+        if key and content and key not in meta:
+            meta[key] = content
+    m = Meta()
+    articles = _ld_articles(tree)
+    ld = articles[0] if articles else {}
+
+    canonical = None
+    for link in tree.iter("link"):
+        if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
+            canonical = link.get("href")
+            break
+    m.canonical_url = _absolute(canonical or meta.get("og:url"), url) or url
+
+    h1 = tree.find(".//h1")
+    h1_text = _clean(h1.text_content()) if h1 is not None else None
+    title_tag = tree.find(".//title")
+    m.title = (
+        _clean(ld.get("headline"))
+        or _clean(meta.get("og:title"))
+        or _clean(meta.get("twitter:title"))
+        or h1_text
+        or (_clean(title_tag.text_content()) if title_tag is not None else None)
+    )
+
+    authors = _names(ld.get("author"))
+    if not authors:
+        for key in ("author", "article:author", "parsely-author", "dc.creator", "sailthru.author"):
+            if meta.get(key) and not meta[key].startswith("http"):
+                authors = [_clean(meta[key]) or ""]
+                break
+    if not authors:
+        for el in tree.xpath('//*[@rel="author" or @itemprop="author"]')[:3]:
+            name = _clean(el.text_content())
+            if name and len(name) < 80:
+                authors.append(name)
+    authors = [a for a in dict.fromkeys(authors) if a]
+    m.byline = ", ".join(authors) if authors else None
+
+    m.published = (
+        parse_date(ld.get("datePublished"))
+        or parse_date(meta.get("article:published_time"))
+        or parse_date(meta.get("datepublished"))
+        or parse_date(meta.get("og:published_time"))
+        or parse_date(meta.get("pubdate"))
+        or parse_date(meta.get("publishdate"))
+        or parse_date(meta.get("parsely-pub-date"))
+        or parse_date(meta.get("dc.date.issued"))
+        or parse_date(meta.get("dc.date"))
+        or parse_date(meta.get("date"))
+        or parse_date(meta.get("sailthru.date"))
+    )
+    if m.published is None:
+        for el in tree.xpath("//time[@datetime]")[:3]:
+            m.published = parse_date(el.get("datetime"))
+            if m.published:
+                break
+    m.updated = (
+        parse_date(ld.get("dateModified"))
+        or parse_date(meta.get("article:modified_time"))
+        or parse_date(meta.get("og:updated_time"))
+        or parse_date(meta.get("datemodified"))
+    )
+
+    m.lead_image = _absolute(
+        _image(ld.get("image")) or meta.get("og:image") or meta.get("twitter:image"), url
+    )
+    html_el = tree if tree.tag == "html" else tree.getroottree().getroot()
+    lang = (
+        html_el.get("lang")
+        or _clean(ld.get("inLanguage"))
+        or meta.get("og:locale")
+        or meta.get("content-language")
+        or meta.get("language")
+    )
+    m.language = lang.replace("_", "-").split("-")[0].lower().strip() or None if lang else None
+    publisher = ld.get("publisher")
+    m.site_name = _clean(meta.get("og:site_name")) or (
+        _names(publisher)[0] if _names(publisher) else None
+    )
+    m.description = (
+        _clean(meta.get("og:description"))
+        or _clean(meta.get("description"))
+        or _clean(ld.get("description"))
+    )
+    body = ld.get("articleBody")
+    m.ld_body = body if isinstance(body, str) and body.strip() else None
+    free = ld.get("isAccessibleForFree")
+    if isinstance(free, str):
+        m.accessible_for_free = free.strip().lower() not in {"false", "no", "0"}
+    elif isinstance(free, bool):
+        m.accessible_for_free = free
+    return m
