@@ -135,7 +135,21 @@ class LLMNotConfiguredError(AIError):
 
 
 class LLMUnavailableError(AIError):
+    """The LLM endpoint failed (timeouts, 429, 5xx) after retries."""
+
     code = "llm_unavailable"
+
+
+class LLMResponseError(AIError):
+    """The LLM endpoint answered with something that is not a chat completion."""
+
+    code = "llm_bad_response"
+
+
+class AIBudgetExceededError(AIError):
+    """The daily LLM token budget is spent; AI features pause until tomorrow."""
+
+    code = "ai_budget_exceeded"
 
 
 class RateLimitedError(TidingsError):

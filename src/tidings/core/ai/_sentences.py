@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tidings.core.ai._text import wordset
+
 
 @dataclass(frozen=True)
 class Sentence:
@@ -22,19 +24,18 @@ class Sentence:
     text: str
 
 
-_ABBREVIATIONS = frozenset(
+_ABBREVIATIONS = wordset(
     """mr mrs ms dr prof sr jr st mt ft gen lt col maj capt cpt cmdr adm sgt cpl pvt sen rep gov
     pres supt insp det rev fr hon amb atty messrs mme mlle jan feb mar apr jun jul aug sep sept oct
     nov dec mon tue tues wed thu thur thurs fri sat sun no nos vol vols fig figs p pp ch art sec
     inc corp co ltd llc plc bros dept univ assn est approx ca vs etc al cf ave blvd rd hwy
     ph mass calif conn fla ill mich minn penn tenn tex wash wis ariz colo okla ore"""
-    .split()
 )
 # Words that typically start a sentence: after "U.S." or "a.m." they signal a boundary.
-_OPENERS = frozenset(
+_OPENERS = wordset(
     """the a an he she it they we i his her its their this that these those there but and
     however in on at after before when while if as officials police meanwhile yet still so
-    according last earlier later since despite although""".split()
+    according last earlier later since despite although"""
 )
 _CANDIDATE = re.compile(
     r"""([.!?…]+|\.\.\.)          # terminal punctuation
@@ -65,9 +66,8 @@ def _is_boundary(before: str, punct: str, closing: str, after: str) -> bool:
         return next_word in _OPENERS
     if lower in _ABBREVIATIONS:
         return False
-    if len(word) == 1 and word.isupper():
-        return False  # an initial: "John F. Kennedy"
-    return True
+    # a single capital is an initial: "John F. Kennedy"
+    return not (len(word) == 1 and word.isupper())
 
 
 def _split_paragraph(par: str) -> list[str]:

@@ -27,7 +27,7 @@ def _strip_html(text: str) -> str:
 
     try:
         root = lxml.html.fragment_fromstring(text, create_parent="div")
-    except Exception:  # noqa: BLE001 - malformed markup: fall back to dropping tags
+    except Exception:  # malformed markup: fall back to dropping tags
         return _TAG_HINT.sub(" ", text)
     for el in list(root.iter()):
         if not isinstance(el.tag, str):  # comments, processing instructions
@@ -69,17 +69,24 @@ def clean_untrusted(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", out).strip()
 
 
-STOPWORDS = frozenset(
+def wordset(text: str) -> frozenset[str]:
+    """A set of the whitespace-separated words of ``text``."""
+    return frozenset(text.split())
+
+
+STOPWORDS = wordset(
     """a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from further
-    had has have having he her here hers herself him himself his how i if in into is it its itself
-    just me more most my myself no nor not now of off on once only or other our ours ourselves out
-    over own same she should so some such than that the their theirs them themselves then there these
-    they this those through to too under until up very was we were what when where which while who
-    whom why will with would you your yours yourself yourselves said says say according mr mrs ms
-    dr one two new also would could may might must shall told tell us did does whose""".split()
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out
+    over own same she should so some such than that the their theirs them themselves then there
+    these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves said says say
+    according mr mrs ms
+    dr one two new also would could may might must shall told tell us did does whose"""
 )
-QUESTION_WORDS = frozenset("what when where who whom whose why how which many much long".split())
+QUESTION_WORDS = wordset("what when where who whom whose why how which many much long")
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.U)
 
 
