@@ -158,3 +158,22 @@ class RateLimitedError(TidingsError):
     def __init__(self, message: str, *, retry_after: float, url: str | None = None) -> None:
         super().__init__(message, url=url)
         self.retry_after = retry_after
+
+
+# --- community ------------------------------------------------------------
+
+
+class CommentError(TidingsError):
+    """A comment or a comment action was refused; ``message`` is shown to the reader."""
+
+    code = "comment"
+
+
+class CommentTooLongError(CommentError):
+    code = "comment_too_long"
+
+
+class PostingNotAllowedError(CommentError):
+    """The reader may not post (banned, or the action is not open to them)."""
+
+    code = "posting_not_allowed"
