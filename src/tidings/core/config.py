@@ -98,6 +98,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Serve and ingest the bundled sample corpus (fictional outlets) when the database has no sources.",
         _bool,
     ),
+    Setting("DEMO_PORT", 8765, "Port of the local sample publisher used by the demo (127.0.0.1 only).", int),
     Setting(
         "STARTER_FEEDS",
         True,

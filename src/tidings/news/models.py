@@ -82,7 +82,9 @@ class Feed(models.Model):
 class FetchAttempt(models.Model):
     """One outbound request made for a feed or a page, kept for the operator."""
 
-    feed = models.ForeignKey(Feed, null=True, blank=True, on_delete=models.CASCADE, related_name="attempts")
+    feed = models.ForeignKey(
+        Feed, null=True, blank=True, on_delete=models.CASCADE, related_name="attempts"
+    )
     url = models.URLField(max_length=2000)
     kind = models.CharField(max_length=16)
     started_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -122,7 +124,9 @@ class Entry(models.Model):
     summary = models.TextField(blank=True)
     category = models.CharField(max_length=100, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
-    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING, db_index=True)
+    state = models.CharField(
+        max_length=12, choices=State.choices, default=State.PENDING, db_index=True
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.TextField(blank=True)
@@ -136,7 +140,9 @@ class Entry(models.Model):
     updated_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["feed", "key"], name="entry_unique_per_feed")]
+        constraints = [
+            models.UniqueConstraint(fields=["feed", "key"], name="entry_unique_per_feed")
+        ]
         indexes = [models.Index(fields=["state", "claimed_until"])]
 
     def __str__(self) -> str:
@@ -176,10 +182,14 @@ class Article(models.Model):
         PENDING = "pending"
         ASSIGNED = "assigned"
 
-    id = models.CharField(primary_key=True, max_length=32, help_text="derived from the canonical URL")
+    id = models.CharField(
+        primary_key=True, max_length=32, help_text="derived from the canonical URL"
+    )
     canonical_url = models.URLField(max_length=2000, unique=True)
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="articles")
-    feed = models.ForeignKey(Feed, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles")
+    feed = models.ForeignKey(
+        Feed, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
     title = models.CharField(max_length=1000)
     byline = models.CharField(max_length=500, blank=True)
     dateline = models.CharField(max_length=200, blank=True)
@@ -200,7 +210,9 @@ class Article(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
     duplicate_score = models.FloatField(null=True, blank=True)
-    story = models.ForeignKey(Story, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles")
+    story = models.ForeignKey(
+        Story, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
     story_state = models.CharField(
         max_length=10, choices=StoryState.choices, default=StoryState.PENDING, db_index=True
     )
@@ -257,7 +269,9 @@ class ArticleTopic(models.Model):
     weight = models.FloatField(default=1.0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["article", "topic"], name="article_topic_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "topic"], name="article_topic_unique")
+        ]
 
 
 class RelatedLink(models.Model):
@@ -272,7 +286,9 @@ class RelatedLink(models.Model):
 
     class Meta:
         ordering = ["article", "rank"]
-        constraints = [models.UniqueConstraint(fields=["article", "related"], name="related_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "related"], name="related_unique")
+        ]
 
 
 class WorkerProcess(models.Model):

@@ -6,225 +6,465 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Feed',
+            name="Feed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=2000, unique=True)),
-                ('kind', models.CharField(choices=[('unknown', 'Unknown'), ('rss', 'Rss'), ('atom', 'Atom'), ('rdf', 'Rdf'), ('json', 'Json')], default='unknown', max_length=10)),
-                ('title', models.CharField(blank=True, max_length=500)),
-                ('is_active', models.BooleanField(default=True)),
-                ('etag', models.CharField(blank=True, max_length=500)),
-                ('last_modified', models.CharField(blank=True, max_length=100)),
-                ('next_poll_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('interval_seconds', models.PositiveIntegerField(default=1800)),
-                ('polling_since', models.DateTimeField(blank=True, null=True)),
-                ('last_polled_at', models.DateTimeField(blank=True, null=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('last_new_entry_at', models.DateTimeField(blank=True, null=True)),
-                ('error_count', models.PositiveIntegerField(default=0)),
-                ('last_error_code', models.CharField(blank=True, max_length=64)),
-                ('last_error_message', models.TextField(blank=True)),
-                ('last_error_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=2000, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("unknown", "Unknown"),
+                            ("rss", "Rss"),
+                            ("atom", "Atom"),
+                            ("rdf", "Rdf"),
+                            ("json", "Json"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=500)),
+                ("is_active", models.BooleanField(default=True)),
+                ("etag", models.CharField(blank=True, max_length=500)),
+                ("last_modified", models.CharField(blank=True, max_length=100)),
+                (
+                    "next_poll_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("interval_seconds", models.PositiveIntegerField(default=1800)),
+                ("polling_since", models.DateTimeField(blank=True, null=True)),
+                ("last_polled_at", models.DateTimeField(blank=True, null=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                ("last_new_entry_at", models.DateTimeField(blank=True, null=True)),
+                ("error_count", models.PositiveIntegerField(default=0)),
+                ("last_error_code", models.CharField(blank=True, max_length=64)),
+                ("last_error_message", models.TextField(blank=True)),
+                ("last_error_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['url'],
+                "ordering": ["url"],
             },
         ),
         migrations.CreateModel(
-            name='Lease',
+            name="Lease",
             fields=[
-                ('name', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('holder', models.CharField(blank=True, max_length=64)),
-                ('until', models.DateTimeField(blank=True, null=True)),
+                ("name", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("holder", models.CharField(blank=True, max_length=64)),
+                ("until", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('homepage', models.URLField(blank=True, max_length=2000)),
-                ('favicon_url', models.URLField(blank=True, max_length=2000)),
-                ('logo_url', models.URLField(blank=True, max_length=2000)),
-                ('language', models.CharField(blank=True, max_length=16)),
-                ('country', models.CharField(blank=True, max_length=2)),
-                ('is_sample', models.BooleanField(default=False, help_text='Fictional demo outlet.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("homepage", models.URLField(blank=True, max_length=2000)),
+                ("favicon_url", models.URLField(blank=True, max_length=2000)),
+                ("logo_url", models.URLField(blank=True, max_length=2000)),
+                ("language", models.CharField(blank=True, max_length=16)),
+                ("country", models.CharField(blank=True, max_length=2)),
+                (
+                    "is_sample",
+                    models.BooleanField(default=False, help_text="Fictional demo outlet."),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('person', 'Person'), ('place', 'Place'), ('org', 'Org'), ('topic', 'Topic')], default='topic', max_length=10)),
-                ('article_count', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("person", "Person"),
+                            ("place", "Place"),
+                            ("org", "Org"),
+                            ("topic", "Topic"),
+                        ],
+                        default="topic",
+                        max_length=10,
+                    ),
+                ),
+                ("article_count", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='WorkerProcess',
+            name="WorkerProcess",
             fields=[
-                ('id', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('hostname', models.CharField(max_length=255)),
-                ('pid', models.PositiveIntegerField()),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('heartbeat_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("id", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("hostname", models.CharField(max_length=255)),
+                ("pid", models.PositiveIntegerField()),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "heartbeat_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.CharField(help_text='derived from the canonical URL', max_length=32, primary_key=True, serialize=False)),
-                ('canonical_url', models.URLField(max_length=2000, unique=True)),
-                ('title', models.CharField(max_length=1000)),
-                ('byline', models.CharField(blank=True, max_length=500)),
-                ('dateline', models.CharField(blank=True, max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('category', models.CharField(blank=True, db_index=True, max_length=100)),
-                ('published_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('updated_at', models.DateTimeField(blank=True, null=True)),
-                ('fetched_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('language', models.CharField(blank=True, max_length=16)),
-                ('text', models.TextField()),
-                ('html', models.TextField(blank=True, help_text='sanitized article HTML')),
-                ('lead_image', models.URLField(blank=True, max_length=2000)),
-                ('word_count', models.PositiveIntegerField(default=0)),
-                ('paywalled', models.BooleanField(default=False)),
-                ('content_hash', models.CharField(db_index=True, max_length=64)),
-                ('signature', models.BinaryField(blank=True, default=b'', help_text='near-duplicate signature')),
-                ('duplicate_score', models.FloatField(blank=True, null=True)),
-                ('story_state', models.CharField(choices=[('pending', 'Pending'), ('assigned', 'Assigned')], db_index=True, default='pending', max_length=10)),
-                ('story_seq', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('is_sample', models.BooleanField(default=False)),
-                ('duplicate_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='duplicates', to='news.article')),
-                ('feed', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='articles', to='news.feed')),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='articles', to='news.source')),
+                (
+                    "id",
+                    models.CharField(
+                        help_text="derived from the canonical URL",
+                        max_length=32,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("canonical_url", models.URLField(max_length=2000, unique=True)),
+                ("title", models.CharField(max_length=1000)),
+                ("byline", models.CharField(blank=True, max_length=500)),
+                ("dateline", models.CharField(blank=True, max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("category", models.CharField(blank=True, db_index=True, max_length=100)),
+                ("published_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("updated_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "fetched_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("language", models.CharField(blank=True, max_length=16)),
+                ("text", models.TextField()),
+                ("html", models.TextField(blank=True, help_text="sanitized article HTML")),
+                ("lead_image", models.URLField(blank=True, max_length=2000)),
+                ("word_count", models.PositiveIntegerField(default=0)),
+                ("paywalled", models.BooleanField(default=False)),
+                ("content_hash", models.CharField(db_index=True, max_length=64)),
+                (
+                    "signature",
+                    models.BinaryField(
+                        blank=True, default=b"", help_text="near-duplicate signature"
+                    ),
+                ),
+                ("duplicate_score", models.FloatField(blank=True, null=True)),
+                (
+                    "story_state",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("assigned", "Assigned")],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("story_seq", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("is_sample", models.BooleanField(default=False)),
+                (
+                    "duplicate_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="duplicates",
+                        to="news.article",
+                    ),
+                ),
+                (
+                    "feed",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="articles",
+                        to="news.feed",
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="articles",
+                        to="news.source",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-published_at'],
+                "ordering": ["-published_at"],
             },
         ),
         migrations.AddField(
-            model_name='feed',
-            name='source',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feeds', to='news.source'),
+            model_name="feed",
+            name="source",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="feeds", to="news.source"
+            ),
         ),
         migrations.CreateModel(
-            name='Story',
+            name="Story",
             fields=[
-                ('id', models.CharField(max_length=32, primary_key=True, serialize=False)),
-                ('headline', models.CharField(blank=True, max_length=1000)),
-                ('first_published_at', models.DateTimeField(blank=True, null=True)),
-                ('last_updated_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('article_count', models.PositiveIntegerField(default=0)),
-                ('outlet_count', models.PositiveIntegerField(db_index=True, default=0)),
-                ('score', models.FloatField(db_index=True, default=0.0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('lead_article', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='news.article')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged', to='news.story')),
+                ("id", models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("headline", models.CharField(blank=True, max_length=1000)),
+                ("first_published_at", models.DateTimeField(blank=True, null=True)),
+                ("last_updated_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("article_count", models.PositiveIntegerField(default=0)),
+                ("outlet_count", models.PositiveIntegerField(db_index=True, default=0)),
+                ("score", models.FloatField(db_index=True, default=0.0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "lead_article",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="news.article",
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merged",
+                        to="news.story",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'stories',
+                "verbose_name_plural": "stories",
             },
         ),
         migrations.AddField(
-            model_name='article',
-            name='story',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='articles', to='news.story'),
+            model_name="article",
+            name="story",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="articles",
+                to="news.story",
+            ),
         ),
         migrations.CreateModel(
-            name='ArticleTopic',
+            name="ArticleTopic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weight', models.FloatField(default=1.0)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='article_topics', to='news.article')),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='article_topics', to='news.topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("weight", models.FloatField(default=1.0)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="article_topics",
+                        to="news.article",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="article_topics",
+                        to="news.topic",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Entry',
+            name="Entry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text="article id of the entry's canonical link", max_length=64)),
-                ('guid', models.CharField(blank=True, max_length=2000)),
-                ('url', models.URLField(max_length=2000)),
-                ('title', models.CharField(blank=True, max_length=1000)),
-                ('summary', models.TextField(blank=True)),
-                ('category', models.CharField(blank=True, max_length=100)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('done', 'Done'), ('failed', 'Failed'), ('duplicate', 'Duplicate')], db_index=True, default='pending', max_length=12)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('error_code', models.CharField(blank=True, max_length=64)),
-                ('error_message', models.TextField(blank=True)),
-                ('claimed_by', models.CharField(blank=True, max_length=64)),
-                ('claimed_until', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('article', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='entries', to='news.article')),
-                ('feed', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='news.feed')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        help_text="article id of the entry's canonical link", max_length=64
+                    ),
+                ),
+                ("guid", models.CharField(blank=True, max_length=2000)),
+                ("url", models.URLField(max_length=2000)),
+                ("title", models.CharField(blank=True, max_length=1000)),
+                ("summary", models.TextField(blank=True)),
+                ("category", models.CharField(blank=True, max_length=100)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                            ("duplicate", "Duplicate"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("error_code", models.CharField(blank=True, max_length=64)),
+                ("error_message", models.TextField(blank=True)),
+                ("claimed_by", models.CharField(blank=True, max_length=64)),
+                ("claimed_until", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="entries",
+                        to="news.article",
+                    ),
+                ),
+                (
+                    "feed",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="news.feed",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['state', 'claimed_until'], name='news_entry_state_43f0b1_idx')],
-                'constraints': [models.UniqueConstraint(fields=('feed', 'key'), name='entry_unique_per_feed')],
+                "indexes": [
+                    models.Index(
+                        fields=["state", "claimed_until"], name="news_entry_state_43f0b1_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("feed", "key"), name="entry_unique_per_feed")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='FetchAttempt',
+            name="FetchAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=2000)),
-                ('kind', models.CharField(max_length=16)),
-                ('started_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('duration_ms', models.PositiveIntegerField(default=0)),
-                ('status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('code', models.CharField(help_text='ok, not_modified, or a stable error code', max_length=64)),
-                ('message', models.TextField(blank=True)),
-                ('feed', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='attempts', to='news.feed')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=2000)),
+                ("kind", models.CharField(max_length=16)),
+                (
+                    "started_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("duration_ms", models.PositiveIntegerField(default=0)),
+                ("status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="ok, not_modified, or a stable error code", max_length=64
+                    ),
+                ),
+                ("message", models.TextField(blank=True)),
+                (
+                    "feed",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempts",
+                        to="news.feed",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at'],
-                'indexes': [models.Index(fields=['feed', '-started_at'], name='news_fetcha_feed_id_3404a1_idx')],
+                "ordering": ["-started_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["feed", "-started_at"], name="news_fetcha_feed_id_3404a1_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RelatedLink',
+            name="RelatedLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rank', models.PositiveSmallIntegerField()),
-                ('score', models.FloatField()),
-                ('same_story', models.BooleanField(default=False)),
-                ('reason', models.CharField(max_length=300)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='related_links', to='news.article')),
-                ('related', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='news.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rank", models.PositiveSmallIntegerField()),
+                ("score", models.FloatField()),
+                ("same_story", models.BooleanField(default=False)),
+                ("reason", models.CharField(max_length=300)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="related_links",
+                        to="news.article",
+                    ),
+                ),
+                (
+                    "related",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="news.article",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['article', 'rank'],
-                'constraints': [models.UniqueConstraint(fields=('article', 'related'), name='related_unique')],
+                "ordering": ["article", "rank"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("article", "related"), name="related_unique")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['source', '-published_at'], name='news_articl_source__03dc81_idx'),
+            model_name="article",
+            index=models.Index(
+                fields=["source", "-published_at"], name="news_articl_source__03dc81_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='articletopic',
-            constraint=models.UniqueConstraint(fields=('article', 'topic'), name='article_topic_unique'),
+            model_name="articletopic",
+            constraint=models.UniqueConstraint(
+                fields=("article", "topic"), name="article_topic_unique"
+            ),
         ),
     ]

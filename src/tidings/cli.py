@@ -1,0 +1,448 @@
+"""The ``tidings`` command.
+
+Exit status: 0 on success, 1 on a handled failure (printed as a clear
+message), 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tidings.core import config
+from tidings.core.errors import TidingsError
+
+BENCHES = ("extract", "ingest", "stories", "web", "ai", "feeds")
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidings.web.settings")
+    import django
+
+    django.setup()
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    values = config.read_all()
+    if args.json:
+        print(
+            json.dumps(
+                {k: ("***" if config.setting(k).secret and v else v) for k, v in values.items()},
+                default=str,
+                indent=2,
+            )
+        )
+        return 0
+    table = Table(title="Tidings settings (environment variable TIDINGS_<NAME>)")
+    table.add_column("Name")
+    table.add_column("Value")
+    table.add_column("Default")
+    table.add_column("Help")
+    for spec in config.SETTINGS:
+        value = values[spec.name]
+        shown = "***" if spec.secret and value else repr(value)
+        changed = spec.env in os.environ
+        table.add_row(
+            spec.name, f"[bold]{shown}[/bold]" if changed else shown, repr(spec.default), spec.help
+        )
+    Console().print(table)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _django()
+    _migrate(verbosity=1)
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    _django()
+    _migrate()
+    from tidings.news import pipeline
+
+    result = pipeline.add(args.url, name=args.name)
+    for feed in result.feeds:
+        state = "added" if result.created else "already subscribed"
+        print(f"{state}: {result.source.name} — {feed.url}")
+    return 0
+
+
+def cmd_import_opml(args: argparse.Namespace) -> int:
+    _django()
+    _migrate()
+    from tidings.core.opml import parse_opml
+    from tidings.news import pipeline
+
+    with open(args.file, "rb") as fh:
+        outlines = parse_opml(fh.read())
+    added = skipped = 0
+    failed: list[str] = []
+    for outline in outlines:
+        try:
+            res = pipeline.subscribe_without_fetch(
+                outline.xml_url, title=outline.title, homepage=outline.html_url
+            )
+        except TidingsError as exc:
+            failed.append(f"{outline.xml_url}: {exc.message} [{exc.code}]")
+            continue
+        if res.created:
+            added += 1
+        else:
+            skipped += 1
+    print(f"{added} feeds added, {skipped} already subscribed, {len(failed)} refused")
+    for line in failed:
+        print(f"  refused {line}", file=sys.stderr)
+    return 1 if failed and not added and not skipped else 0
+
+
+def cmd_export_opml(args: argparse.Namespace) -> int:
+    _django()
+    from tidings.core.opml import Outline, write_opml
+    from tidings.news.models import Feed
+
+    outlines = [
+        Outline(
+            title=f.title or f.source.name,
+            xml_url=f.url,
+            html_url=f.source.homepage or None,
+            category=None,
+        )
+        for f in Feed.objects.select_related("source").order_by("source__name", "url")
+    ]
+    data = write_opml(outlines)
+    if args.output and args.output != "-":
+        with open(args.output, "wb") as fh:
+            fh.write(data)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    _django()
+    from django.db.models import Count
+    from rich.console import Console
+    from rich.table import Table
+
+    from tidings.news.models import Feed
+
+    feeds = (
+        Feed.objects.select_related("source").annotate(n=Count("articles")).order_by("source__name")
+    )
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "source": f.source.name,
+                        "feed": f.url,
+                        "articles": f.n,
+                        "last_success": f.last_success_at.isoformat()
+                        if f.last_success_at
+                        else None,
+                        "error_code": f.last_error_code or None,
+                        "error": f.last_error_message or None,
+                        "next_poll": f.next_poll_at.isoformat(),
+                    }
+                    for f in feeds
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    table = Table(title="Sources")
+    for col in ("Source", "Feed", "Articles", "Status", "Last success", "Last error"):
+        table.add_column(col)
+    for f in feeds:
+        status = "[green]ok[/green]" if f.healthy else f"[red]{f.last_error_code}[/red]"
+        if f.last_success_at is None and f.healthy:
+            status = "new"
+        table.add_row(
+            f.source.name,
+            f.url,
+            str(f.n),
+            status,
+            f.last_success_at.strftime("%Y-%m-%d %H:%M") if f.last_success_at else "—",
+            f.last_error_message or "",
+        )
+    Console().print(table)
+    return 0
+
+
+def cmd_poll(args: argparse.Namespace) -> int:
+    _django()
+    _migrate()
+    from tidings.news import worker
+
+    if not args.once:
+        print("use `tidings poll --once` (or `tidings worker` to keep polling)", file=sys.stderr)
+        return 2
+    with _progress() as tick:
+        worker.poll_once(progress=tick)
+    return _summary()
+
+
+def _summary() -> int:
+    from tidings.news.models import Article, Entry, Feed
+
+    feeds_failed = Feed.objects.exclude(last_error_code="").count()
+    entries_failed = Entry.objects.filter(state=Entry.State.FAILED).count()
+    print(
+        f"{Article.objects.count()} articles stored "
+        f"({Article.objects.filter(duplicate_of__isnull=False).count()} duplicates folded); "
+        f"{feeds_failed} feeds and {entries_failed} pages failed (see `tidings sources`)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+class _progress:
+    """A progress bar over entries while work runs, updated from a reader thread."""
+
+    def __enter__(self) -> Callable[[str], None]:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.stop = threading.Event()
+        self.bar = Progress(
+            TextColumn("[bold]ingesting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=_console(),
+            transient=False,
+            disable=not sys.stderr.isatty(),
+        )
+        self.task = self.bar.add_task("", total=None)
+        self.bar.start()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.thread.start()
+        return lambda _msg: None
+
+    def _watch(self) -> None:
+        from django.db import connection
+
+        from tidings.news.models import Entry
+
+        try:
+            while not self.stop.wait(0.5):
+                total = Entry.objects.count()
+                done = Entry.objects.exclude(state=Entry.State.PENDING).count()
+                self.bar.update(self.task, total=total or None, completed=done)
+        finally:
+            connection.close()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=2)
+        self.bar.stop()
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _django()
+    _migrate()
+    import signal
+
+    from tidings.news import worker
+
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    worker.run_forever(stop)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _django()
+    _migrate()
+    import uvicorn
+
+    from tidings.news import bootstrap
+
+    host = args.host or config.read("HOST")
+    port = args.port or config.read("PORT")
+    bootstrap.prepare_site(console=_console())
+    stop = threading.Event()
+    if config.read("WORKER_IN_SERVE") and not args.no_worker:
+        from tidings.news import worker
+
+        threading.Thread(
+            target=worker.run_forever, args=(stop,), name="tidings-worker", daemon=True
+        ).start()
+    _console().print(f"Tidings is running at [bold]http://{host}:{port}/[/bold]  (Ctrl+C to stop)")
+    try:
+        uvicorn.run(
+            "tidings.web.asgi:application",
+            host=host,
+            port=port,
+            log_level="warning",
+            lifespan="off",
+        )
+    finally:
+        stop.set()
+        bootstrap.shutdown()
+    return 0
+
+
+def cmd_articles(args: argparse.Namespace) -> int:
+    _django()
+    from tidings.news.models import Article
+
+    rows = Article.objects.select_related("source").order_by("fetched_at", "id")
+    if args.limit:
+        rows = rows[: args.limit]
+    out = [
+        {
+            "id": a.id,
+            "url": a.canonical_url,
+            "title": a.title,
+            "source": a.source.name,
+            "published": a.published_at.isoformat() if a.published_at else None,
+            "language": a.language or None,
+            "duplicate_of": a.duplicate_of_id,
+            "story": a.story_id,
+            "text": a.text,
+        }
+        for a in rows
+    ]
+    if args.json:
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        for row in out:
+            dup = f" (duplicate of {row['duplicate_of']})" if row["duplicate_of"] else ""
+            print(f"{row['id']}  {row['source']}: {row['title']}{dup}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, rest: list[str]) -> int:
+    module = importlib.import_module(f"tidings.bench.{args.bench}")
+    main: Callable[[list[str]], int] = module.main
+    return main(rest)
+
+
+def cmd_recluster(args: argparse.Namespace) -> int:
+    _django()
+    from tidings.news import stories
+
+    n = stories.recluster()
+    print(f"{n} articles re-assigned to stories", file=sys.stderr)
+    return 0
+
+
+def cmd_ai(args: argparse.Namespace, rest: list[str]) -> int:
+    _django()
+    from tidings.aiweb import cli as ai_cli
+
+    return ai_cli.main([args.ai_command, *rest])
+
+
+# --- parser --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tidings", description="A self-hostable AI news aggregator.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("config", help="print every setting, its value and its help")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_config)
+
+    sub.add_parser("migrate", help="create or upgrade the database").set_defaults(func=cmd_migrate)
+
+    s = sub.add_parser("add", help="subscribe to a feed, or to the feed a homepage advertises")
+    s.add_argument("url")
+    s.add_argument("--name", help="publisher name (default: the feed's title)")
+    s.set_defaults(func=cmd_add)
+
+    s = sub.add_parser("import-opml", help="subscribe to every feed of an OPML file")
+    s.add_argument("file")
+    s.set_defaults(func=cmd_import_opml)
+
+    s = sub.add_parser("export-opml", help="write the subscriptions as OPML")
+    s.add_argument("-o", "--output", default="-")
+    s.set_defaults(func=cmd_export_opml)
+
+    s = sub.add_parser("sources", help="publishers and feeds with status and last error")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_sources)
+
+    s = sub.add_parser("poll", help="poll feeds")
+    s.add_argument(
+        "--once", action="store_true", help="poll every feed now, process all work, exit"
+    )
+    s.set_defaults(func=cmd_poll)
+
+    sub.add_parser("worker", help="run the background worker").set_defaults(func=cmd_worker)
+
+    s = sub.add_parser("serve", help="run the site (with the worker beside it)")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s.add_argument("--no-worker", action="store_true", help="do not run the worker in this process")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("articles", help="list stored articles")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--limit", type=int)
+    s.set_defaults(func=cmd_articles)
+
+    s = sub.add_parser("bench", help="benchmarks (extract, ingest, stories, web, ai, feeds)")
+    s.add_argument("bench", choices=BENCHES)
+    s.set_defaults(func=cmd_bench, passthrough=True)
+
+    sub.add_parser("recluster", help="rebuild stories from scratch in arrival order").set_defaults(
+        func=cmd_recluster
+    )
+
+    s = sub.add_parser("ai", help="AI features from the command line (summarize, ask, brief)")
+    s.add_argument("ai_command", choices=("summarize", "ask", "brief", "keypoints"))
+    s.set_defaults(func=cmd_ai, passthrough=True)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    try:
+        if getattr(args, "passthrough", False):
+            return int(args.func(args, rest))
+        if rest:
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        return int(args.func(args))
+    except TidingsError as exc:
+        print(f"tidings: error: {exc} [{exc.code}]", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

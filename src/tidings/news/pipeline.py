@@ -1,0 +1,565 @@
+"""Ingestion glue: feeds → entries → articles.
+
+The functions here persist what the pure core computes. They never raise on
+a bad feed or page: the failure is recorded (stable code + human message) on
+the feed or entry and in :class:`FetchAttempt`, and the next source goes on.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import statistics
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tidings import services
+from tidings.core import config
+from tidings.core.dedupe import content_hash, signature
+from tidings.core.discover import discover_feeds
+from tidings.core.errors import (
+    ExtractionError,
+    FeedError,
+    FetchError,
+    NotAFeedError,
+    TidingsError,
+)
+from tidings.core.extract import ExtractedArticle, extract_with_timeout
+from tidings.core.feeds import ParsedFeed, looks_like_feed, parse_feed
+from tidings.core.fetch import FetchResult, check_url
+from tidings.core.lang import detect_language
+from tidings.core.textutil import decode_bytes
+from tidings.core.urls import article_id, canonical_url, slugify
+from tidings.news.models import Article, Entry, Feed, FetchAttempt, Source, WorkerProcess
+
+log = logging.getLogger("tidings.ingest")
+
+ENTRY_LEASE = timedelta(minutes=3)
+MAX_ENTRY_ATTEMPTS = 3
+
+
+# --- subscribing -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Subscribed:
+    source: Source
+    feeds: list[Feed]
+    created: bool
+
+
+def allow_hosts() -> list[str]:
+    hosts: list[str] = config.read("ALLOW_HOSTS")
+    return hosts
+
+
+def add(url: str, *, name: str | None = None, category: str | None = None) -> Subscribed:
+    """Subscribe to a feed URL, or to the feeds a homepage advertises.
+
+    Raises InvalidURLError/BlockedURLError before any connection for a URL
+    we refuse, FetchError when it cannot be fetched, NotAFeedError when
+    neither a feed nor a page advertising one is found there.
+    """
+    url = url.strip()
+    check_url(url, allow_hosts=allow_hosts())
+    fetcher = services.fetcher()
+    result = fetcher.fetch(url, kind="feed")
+    feeds: list[tuple[str, ParsedFeed]] = []
+    if looks_like_feed(result.content, result.content_type):
+        feeds.append((result.url, _parse(result)))
+    else:
+        html = decode_bytes(result.content, result.encoding)
+        found = discover_feeds(html, result.url)
+        if not found:
+            raise NotAFeedError("no feed found: the page advertises no RSS/Atom/JSON feed", url=url)
+        # Prefer one feed per homepage: the first advertised is the main one.
+        first = found[0]
+        feed_result = fetcher.fetch(first.url, kind="feed")
+        feeds.append((feed_result.url, _parse(feed_result)))
+    feed_url, parsed = feeds[0]
+    homepage = parsed.homepage or _origin(feed_url)
+    return _subscribe(feed_url, parsed, homepage=homepage, name=name)
+
+
+def _parse(result: FetchResult) -> ParsedFeed:
+    return parse_feed(
+        result.content, url=result.url, content_type=result.content_type, encoding=result.encoding
+    )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def _source_for(homepage: str, title: str, language: str | None) -> tuple[Source, bool]:
+    host = urlsplit(homepage).netloc.lower()
+    existing = Source.objects.filter(homepage__icontains=f"//{host}").first()
+    if existing:
+        return existing, False
+    base = slugify(title or host) or slugify(host) or "source"
+    slug = base
+    n = 2
+    while Source.objects.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    source = Source.objects.create(
+        slug=slug,
+        name=(title or host)[:200],
+        homepage=homepage,
+        favicon_url=_origin(homepage) + "favicon.ico",
+        language=(language or "")[:16],
+    )
+    return source, True
+
+
+def _subscribe(
+    feed_url: str, parsed: ParsedFeed | None, *, homepage: str, name: str | None
+) -> Subscribed:
+    title = name or (parsed.title if parsed else "") or urlsplit(homepage).netloc
+    with transaction.atomic():
+        existing = Feed.objects.filter(url=feed_url).select_related("source").first()
+        if existing:
+            return Subscribed(existing.source, [existing], created=False)
+        source, _ = _source_for(homepage, title, parsed.language if parsed else None)
+        if parsed and parsed.icon and not source.logo_url:
+            source.logo_url = parsed.icon
+            source.save(update_fields=["logo_url"])
+        feed = Feed.objects.create(
+            source=source,
+            url=feed_url,
+            kind=parsed.kind if parsed else Feed.Kind.UNKNOWN,
+            title=(parsed.title if parsed else "")[:500],
+            interval_seconds=config.read("POLL_DEFAULT_INTERVAL"),
+            next_poll_at=timezone.now(),
+        )
+    return Subscribed(source, [feed], created=True)
+
+
+def subscribe_without_fetch(
+    feed_url: str, *, title: str, homepage: str | None = None
+) -> Subscribed:
+    """Subscribe to a known feed URL without contacting it (OPML import).
+
+    The URL is still checked by the address guard (without resolving) so a
+    private address is refused at import, and re-checked at every poll.
+    """
+    check_url(feed_url, allow_hosts=allow_hosts(), resolve=False)
+    return _subscribe(feed_url, None, homepage=homepage or _origin(feed_url), name=title or None)
+
+
+# --- polling -------------------------------------------------------------------------
+
+
+def _record(
+    feed: Feed | None,
+    url: str,
+    kind: str,
+    started: float,
+    *,
+    status: int | None,
+    code: str,
+    message: str = "",
+) -> None:
+    FetchAttempt.objects.create(
+        feed=feed,
+        url=url[:2000],
+        kind=kind,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        status=status,
+        code=code[:64],
+        message=message,
+    )
+
+
+def _fail_feed(feed: Feed, exc: TidingsError, started: float) -> None:
+    now = timezone.now()
+    feed.error_count += 1
+    feed.last_error_code = exc.code
+    feed.last_error_message = exc.message
+    feed.last_error_at = now
+    feed.last_polled_at = now
+    backoff = min(
+        feed.interval_seconds * (2 ** min(feed.error_count, 8)),
+        config.read("POLL_MAX_INTERVAL"),
+    )
+    feed.next_poll_at = now + timedelta(seconds=backoff)
+    feed.polling_since = None
+    feed.save()
+    status = getattr(exc, "status", None)
+    _record(feed, feed.url, "feed", started, status=status, code=exc.code, message=str(exc))
+    log.warning("feed %s failed: %s (%s)", feed.url, exc.message, exc.code)
+
+
+def adapt_interval(current: int, published: Iterable[datetime | None], got_new: bool) -> int:
+    """Next poll interval from how often the feed publishes.
+
+    Half the median gap between recent items, clamped to the configured
+    bounds; a feed with nothing new backs off by half again.
+    """
+    lo: int = config.read("POLL_MIN_INTERVAL")
+    hi: int = config.read("POLL_MAX_INTERVAL")
+    times = sorted((t for t in published if t is not None), reverse=True)[:20]
+    gaps = [(a - b).total_seconds() for a, b in itertools.pairwise(times) if a > b]
+    target = statistics.median(gaps) / 2 if gaps else current
+    if not got_new:
+        target = max(target, current * 1.5)
+    return int(min(max(target, lo), hi))
+
+
+def poll_feed(feed_id: int) -> int:
+    """Fetch one feed and store its new entries. Returns how many are new."""
+    try:
+        feed = Feed.objects.select_related("source").get(pk=feed_id)
+    except Feed.DoesNotExist:
+        return 0
+    started = time.monotonic()
+    try:
+        result = services.fetcher().fetch(
+            feed.url,
+            kind="feed",
+            etag=feed.etag or None,
+            last_modified=feed.last_modified or None,
+        )
+    except FetchError as exc:
+        _fail_feed(feed, exc, started)
+        return 0
+    now = timezone.now()
+    if result.not_modified:
+        feed.last_polled_at = now
+        feed.last_success_at = now
+        feed.error_count = 0
+        feed.last_error_code = ""
+        feed.last_error_message = ""
+        feed.interval_seconds = adapt_interval(feed.interval_seconds, [], got_new=False)
+        feed.next_poll_at = now + timedelta(seconds=feed.interval_seconds)
+        feed.polling_since = None
+        feed.save()
+        _record(feed, feed.url, "feed", started, status=304, code="not_modified")
+        return 0
+    try:
+        parsed = _parse(result)
+    except FeedError as exc:
+        _fail_feed(feed, exc, started)
+        return 0
+    new = store_entries(feed, parsed)
+    feed.kind = parsed.kind
+    if parsed.title and not feed.title:
+        feed.title = parsed.title[:500]
+    feed.etag = (result.etag or "")[:500]
+    feed.last_modified = (result.last_modified or "")[:100]
+    feed.last_polled_at = now
+    feed.last_success_at = now
+    if new:
+        feed.last_new_entry_at = now
+    feed.error_count = 0
+    feed.last_error_code = ""
+    feed.last_error_message = ""
+    feed.interval_seconds = adapt_interval(
+        feed.interval_seconds, (e.published for e in parsed.entries), got_new=bool(new)
+    )
+    feed.next_poll_at = now + timedelta(seconds=feed.interval_seconds)
+    feed.polling_since = None
+    feed.save()
+    _record(
+        feed,
+        result.url,
+        "feed",
+        started,
+        status=result.status,
+        code="ok",
+        message=f"{len(parsed.entries)} entries, {new} new",
+    )
+    return new
+
+
+def store_entries(feed: Feed, parsed: ParsedFeed) -> int:
+    """Insert the feed's entries not seen before; duplicate or changing GUIDs are harmless.
+
+    Entries are keyed by the canonical form of their link, so the same item
+    listed twice, or re-listed with a new GUID, maps to one row.
+    """
+    rows: dict[str, Entry] = {}
+    for item in parsed.entries:
+        if not item.url:
+            continue
+        try:
+            canon = canonical_url(item.url)
+        except TidingsError:
+            continue
+        if urlsplit(canon).scheme not in {"http", "https"}:
+            continue
+        key = article_id(canon)
+        if key in rows:
+            continue
+        rows[key] = Entry(
+            feed=feed,
+            key=key,
+            guid=(item.guid or "")[:2000],
+            url=item.url[:2000],
+            title=(item.title or "")[:1000],
+            summary=item.summary or "",
+            category=(item.tags[0] if item.tags else "")[:100],
+            published_at=item.published,
+        )
+    if not rows:
+        return 0
+    known = set(Entry.objects.filter(feed=feed, key__in=list(rows)).values_list("key", flat=True))
+    fresh = [row for key, row in rows.items() if key not in known]
+    # ignore_conflicts: a concurrent poll of the same feed (should not happen
+    # thanks to the lease, but a crashed worker's lease may expire) adds nothing twice.
+    Entry.objects.bulk_create(fresh, ignore_conflicts=True)
+    return len(fresh)
+
+
+def lease_due_feeds(
+    now: datetime | None = None, *, force: bool = False, limit: int = 100
+) -> list[int]:
+    """Mark due feeds as being polled and return their ids (at most one poll per feed)."""
+    now = now or timezone.now()
+    stale = now - Feed.LEASE
+    due = Feed.objects.filter(is_active=True).filter(
+        Q(polling_since__isnull=True) | Q(polling_since__lt=stale)
+    )
+    if not force:
+        due = due.filter(next_poll_at__lte=now)
+    leased: list[int] = []
+    for feed_id in list(due.order_by("next_poll_at").values_list("id", flat=True)[:limit]):
+        # Compare-and-set: only one scheduler wins each feed.
+        won = (
+            Feed.objects.filter(pk=feed_id)
+            .filter(Q(polling_since__isnull=True) | Q(polling_since__lt=stale))
+            .update(polling_since=now)
+        )
+        if won:
+            leased.append(feed_id)
+    return leased
+
+
+# --- articles --------------------------------------------------------------------------
+
+
+def live_worker_ids() -> list[str]:
+    return list(WorkerProcess.objects.values_list("id", flat=True))
+
+
+def _claimable(now: datetime) -> Q:
+    live = live_worker_ids()
+    return Q(state=Entry.State.PENDING) & (
+        Q(claimed_until__isnull=True)
+        | Q(claimed_until__lt=now)
+        | (~Q(claimed_by="") & ~Q(claimed_by__in=live))
+    )
+
+
+def claim_entries(worker_id: str, batch: int = 4) -> list[Entry]:
+    """Claim pending entries for this worker: unclaimed, expired, or held by a dead worker.
+
+    An entry waiting out a retry back-off (no holder, ``claimed_until`` in the
+    future) is not claimable until then.
+    """
+    now = timezone.now()
+    WorkerProcess.objects.filter(id=worker_id).update(heartbeat_at=now)
+    with transaction.atomic():
+        qs = Entry.objects.filter(_claimable(now))
+        if transaction.get_connection().features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)
+        ids = list(qs.order_by("id").values_list("id", flat=True)[:batch])
+        if not ids:
+            return []
+        Entry.objects.filter(pk__in=ids).update(
+            claimed_by=worker_id, claimed_until=now + ENTRY_LEASE
+        )
+    return list(
+        Entry.objects.filter(pk__in=ids).select_related("feed", "feed__source").order_by("id")
+    )
+
+
+def has_claimable_entries() -> bool:
+    return Entry.objects.filter(_claimable(timezone.now())).exists()
+
+
+def _fail_entry(entry: Entry, exc: TidingsError, *, url: str, started: float) -> None:
+    entry.attempts += 1
+    entry.error_code = exc.code
+    entry.error_message = exc.message
+    entry.updated_at = timezone.now()
+    entry.claimed_by = ""
+    permanent = not _retryable(exc)
+    if permanent or entry.attempts >= MAX_ENTRY_ATTEMPTS:
+        entry.state = Entry.State.FAILED
+        entry.claimed_until = None
+    else:
+        entry.claimed_until = timezone.now() + timedelta(seconds=60 * 2**entry.attempts)
+    entry.save()
+    _record(
+        entry.feed,
+        url,
+        "page",
+        started,
+        status=getattr(exc, "status", None),
+        code=exc.code,
+        message=str(exc),
+    )
+    log.warning("entry %s failed: %s (%s)", url, exc.message, exc.code)
+
+
+def _retryable(exc: TidingsError) -> bool:
+    status = getattr(exc, "status", None)
+    if status is not None:
+        return status >= 500 or status == 429
+    return exc.code in {"timeout", "connect", "dns", "fetch"}
+
+
+def _pick_canonical(extracted: ExtractedArticle, final_url: str) -> str:
+    """The page's own canonical URL when it is plausible, else the URL we fetched."""
+    fetched = canonical_url(final_url)
+    claimed = extracted.canonical_url
+    if not claimed:
+        return fetched
+    try:
+        claimed = canonical_url(claimed, base=final_url)
+    except TidingsError:
+        return fetched
+    a, b = urlsplit(claimed), urlsplit(fetched)
+    same_site = a.netloc.removeprefix("www.") == b.netloc.removeprefix("www.")
+    # A canonical pointing at a homepage or section front is a CMS bug, not the article.
+    if not same_site or a.path in {"", "/"} or a.scheme not in {"http", "https"}:
+        return fetched
+    return claimed
+
+
+def process_entry(entry: Entry) -> Article | None:
+    """Fetch, extract and store the article behind one entry. Never raises TidingsError."""
+    started = time.monotonic()
+    existing = Article.objects.filter(pk=entry.key).first()
+    if existing is not None:
+        _finish(entry, existing, Entry.State.DUPLICATE)
+        return existing
+    try:
+        result = services.fetcher().fetch(entry.url, kind="page")
+    except FetchError as exc:
+        _fail_entry(entry, exc, url=entry.url, started=started)
+        return None
+    html = decode_bytes(result.content, result.encoding)
+    try:
+        extracted = extract_with_timeout(html, result.url, timeout=services.extract_timeout())
+    except ExtractionError as exc:
+        _fail_entry(entry, exc, url=result.url, started=started)
+        return None
+    _record(entry.feed, result.url, "page", started, status=result.status, code="ok")
+    return store_article(entry, extracted, result.url)
+
+
+def store_article(entry: Entry, extracted: ExtractedArticle, final_url: str) -> Article:
+    canon = _pick_canonical(extracted, final_url)
+    aid = article_id(canon)
+    text = extracted.text
+    chash = content_hash(text)
+    title = (extracted.title or entry.title or "Untitled").strip()[:1000]
+    language = extracted.language or detect_language(text) or entry.feed.source.language or ""
+    source = entry.feed.source
+    exact = (
+        Article.objects.filter(content_hash=chash, duplicate_of__isnull=True)
+        .exclude(pk=aid)
+        .order_by("fetched_at")
+        .first()
+    )
+    article = Article(
+        id=aid,
+        canonical_url=canon[:2000],
+        source=source,
+        feed=entry.feed,
+        title=title,
+        byline=(extracted.byline or "")[:500],
+        dateline=(extracted.dateline or "")[:200],
+        description=extracted.description or entry.summary[:1000],
+        category=_category(entry),
+        published_at=extracted.published or entry.published_at,
+        updated_at=extracted.updated,
+        language=language[:16],
+        text=text,
+        html=extracted.html,
+        lead_image=(extracted.lead_image or "")[:2000],
+        word_count=extracted.word_count,
+        paywalled=extracted.paywalled,
+        content_hash=chash,
+        signature=signature(text),
+        duplicate_of=exact,
+        duplicate_score=1.0 if exact else None,
+        is_sample=source.is_sample,
+    )
+    try:
+        with transaction.atomic():
+            article.save(force_insert=True)
+            _finish(entry, article, Entry.State.DONE)
+    except IntegrityError:
+        # Same canonical URL stored meanwhile (another feed, another worker): link to it.
+        stored = Article.objects.filter(Q(pk=aid) | Q(canonical_url=canon)).first()
+        if stored is None:
+            raise
+        _finish(entry, stored, Entry.State.DUPLICATE)
+        return stored
+    after_article_saved(article)
+    return article
+
+
+def _category(entry: Entry) -> str:
+    if entry.category:
+        return entry.category.strip().title()[:100]
+    # Fall back on the first path segment when it names a section (/world/..., /sport/...).
+    first = urlsplit(entry.url).path.strip("/").split("/")[0].lower()
+    return first.title() if first in _SECTIONS else ""
+
+
+_SECTIONS = {
+    "world",
+    "politics",
+    "business",
+    "economy",
+    "technology",
+    "tech",
+    "science",
+    "health",
+    "sport",
+    "sports",
+    "culture",
+    "arts",
+    "climate",
+    "environment",
+    "opinion",
+    "europe",
+    "asia",
+    "africa",
+    "americas",
+    "uk",
+    "us",
+    "money",
+    "markets",
+    "entertainment",
+}
+
+
+def _finish(entry: Entry, article: Article, state: str) -> None:
+    entry.state = state
+    entry.article = article
+    entry.claimed_by = ""
+    entry.claimed_until = None
+    entry.error_code = ""
+    entry.error_message = ""
+    entry.updated_at = timezone.now()
+    entry.save()
+
+
+def after_article_saved(article: Article) -> None:
+    """Hooks run once an article is stored (search index)."""
+    from tidings.news import hooks
+
+    hooks.article_saved(article)

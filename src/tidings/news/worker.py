@@ -1,0 +1,100 @@
+"""The worker loop: schedule due feeds, recover orphaned work, run queued jobs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from django.db import close_old_connections
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
+from django_tasks_db.management.commands.db_worker import Worker as DBWorker
+from django_tasks_db.models import DBTaskResult
+
+from tidings.news import pipeline, tasks
+from tidings.news.models import Article
+from tidings.news.worker_id import current_worker_id, heartbeat, reap_dead, unregister
+
+log = logging.getLogger("tidings.worker")
+
+
+def schedule(*, force: bool = False) -> int:
+    """Enqueue a poll for every due feed, and a drain job when work is orphaned."""
+    leased = pipeline.lease_due_feeds(force=force)
+    for feed_id in leased:
+        tasks.poll_feed.enqueue(feed_id)
+    if pipeline.has_claimable_entries() and not _queued("process_entries"):
+        tasks.process_entries.enqueue()
+    if Article.objects.filter(story_state=Article.StoryState.PENDING).exists() and not _queued(
+        "assign_stories"
+    ):
+        tasks.assign_stories.enqueue()
+    return len(leased)
+
+
+def _queued(task_name: str) -> bool:
+    return DBTaskResult.objects.ready().filter(task_path__endswith=f".{task_name}").exists()
+
+
+def run_queued(max_tasks: int | None = None) -> None:
+    """Run ready jobs from the database queue until none is left."""
+    DBWorker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name=DEFAULT_TASK_BACKEND_ALIAS,
+        startup_delay=False,
+        max_tasks=max_tasks,
+        worker_id=current_worker_id()[:64],
+        excluded_queue_names=[],
+    ).run()
+
+
+def idle() -> bool:
+    return (
+        not DBTaskResult.objects.ready().exists()
+        and not pipeline.has_claimable_entries()
+        and not Article.objects.filter(story_state=Article.StoryState.PENDING).exists()
+    )
+
+
+def poll_once(progress: Callable[[str], None] | None = None) -> None:
+    """Poll every feed now and process all resulting work, then return."""
+    current_worker_id()
+    reap_dead()
+    schedule(force=True)
+    rounds = 0
+    while True:
+        run_queued()
+        schedule()
+        if idle():
+            break
+        rounds += 1
+        if rounds > 10000:  # pragma: no cover - defensive
+            break
+        # Entries held by another live worker: wait for them rather than spin.
+        time.sleep(0.2)
+        if progress:
+            progress("waiting")
+
+
+def run_forever(stop: threading.Event, *, tick: float = 2.0) -> None:
+    current_worker_id()
+    log.info("worker %s started", current_worker_id())
+    try:
+        while not stop.is_set():
+            close_old_connections()
+            try:
+                heartbeat()
+                reap_dead()
+                schedule()
+                run_queued(max_tasks=100)
+            except Exception:
+                log.exception("worker tick failed")
+            stop.wait(tick)
+    finally:
+        try:
+            unregister()
+        finally:
+            close_old_connections()

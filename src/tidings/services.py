@@ -1,0 +1,67 @@
+"""The one place that wires settings to backends.
+
+Everything that needs the fetcher, the story engine, the search backend or the
+AI engine asks here; nothing else reads settings to build a backend. Objects
+are created lazily, once per process.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from tidings.core import config
+
+if TYPE_CHECKING:
+    from tidings.core.fetch import Fetcher
+
+_lock = threading.Lock()
+_instances: dict[str, Any] = {}
+
+
+def _get(name: str, factory: Any) -> Any:
+    with _lock:
+        if name not in _instances:
+            _instances[name] = factory()
+        return _instances[name]
+
+
+_extra_allow: list[str] = []
+
+
+def fetcher() -> Fetcher:
+    from tidings.core.fetch import Fetcher
+
+    def make() -> Fetcher:
+        if not _extra_allow:
+            return Fetcher.from_config()
+        return Fetcher.from_config(extra_allow=_extra_allow)
+
+    return _get("fetcher", make)  # type: ignore[no-any-return]
+
+
+def allow_demo_publisher(base_url: str) -> None:
+    """Let the fetcher reach the bundled sample publisher (exactly its host and port)."""
+    from urllib.parse import urlsplit
+
+    netloc = urlsplit(base_url).netloc
+    if netloc not in _extra_allow:
+        _extra_allow.append(netloc)
+        with _lock:
+            old = _instances.pop("fetcher", None)
+        if old is not None:
+            old.close()
+
+
+def reset() -> None:
+    """Forget every backend (tests change settings between cases)."""
+    with _lock:
+        for obj in _instances.values():
+            close = getattr(obj, "close", None)
+            if callable(close):
+                close()
+        _instances.clear()
+
+
+def extract_timeout() -> float:
+    return float(config.read("EXTRACT_TIMEOUT"))
