@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from tidings.core.ai._base import EngineBase
 from tidings.core.ai._sentences import Sentence
-from tidings.core.ai._text import TfIdf, containment, cosine, terms, words
+from tidings.core.ai._text import TfIdf, containment, cosine, stem, terms, words, wordset
 from tidings.core.ai._types import AIResult, ArticleDoc, Citation, article_sentences
 from tidings.core.errors import LLMNotConfiguredError
 
@@ -47,6 +47,45 @@ _HOW = re.compile(r"\b(?:by|using|through|with|via)\b", re.I)
 _QUOTE = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
 _FACT_NUMBER = re.compile(r"(?<![\w.])\$?\d[\d,]*(?:\.\d+)?(?:\s?(?:%|percent|million|billion))?")
 _FACT_NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+(?:of\s+|de\s+|al-)?[A-Z][a-zA-Z'’-]+)*")
+
+
+# Verbs and fillers of questions that carry no topic ("What will happen to ...?").
+_QUESTION_FILLERS = frozenset(
+    stem(w)
+    for w in wordset(
+        "happen happened get got go going do make made anyone anything someone something "
+        "thing kind type exactly really"
+    )
+)
+# Small groups of words news questions use for what articles say differently.
+# A question term found only through its group counts for part of its weight.
+_RELATED_GROUPS = (
+    "cost costs price prices worth value valued toll tolls fee fees charge charged spend",
+    "pay paid salary salaries wage wages earn earns",
+    "begin begins start starts open opens launch",
+    "reopen reopens open closed",
+    "build built builder maker manufacturer made construct constructed",
+    "cold temperature temperatures degrees freeze frost minus",
+    "budget overrun overran",
+    "die died dead death deaths kill killed fatal",
+    "injure injured injuries wounded hurt",
+    "arrest arrested detain detained custody charged",
+    "say said told statement stated",
+    "protect protected save saved shield",
+    "affect affected unaffected damage damaged hit",
+    "big large size many much",
+    "stop end ends halt cut",
+)
+_RELATED: dict[str, frozenset[str]] = {}
+for _group in _RELATED_GROUPS:
+    _stems = frozenset(stem(w) for w in _group.split())
+    for _s in _stems:
+        _RELATED[_s] = _RELATED.get(_s, frozenset()) | _stems
+_DURATION = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|single|several|a)[- ]"
+    r"(?:minute|hour|day|week|month|year|km|kilometre|kilometer|mile|metre|meter)",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -175,8 +214,9 @@ def rank_sentences(article: ArticleDoc, k: int) -> list[Sentence]:
 
 
 def _bm25(
-    query: Sequence[str], docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75
+    query: dict[str, float], docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75
 ) -> list[float]:
+    """Okapi BM25 of every doc for a weighted query (term -> weight)."""
     n = len(docs)
     if n == 0:
         return []
@@ -188,22 +228,26 @@ def _bm25(
     for d in docs:
         tf = Counter(d)
         score = 0.0
-        for q in set(query):
+        for q, qw in query.items():
             f = tf.get(q, 0)
             if not f:
                 continue
             idf = math.log(1 + (n - df[q] + 0.5) / (df[q] + 0.5))
-            score += idf * f * (k1 + 1) / (f + k1 * (1 - b + b * len(d) / avg))
+            score += qw * idf * f * (k1 + 1) / (f + k1 * (1 - b + b * len(d) / avg))
         out.append(score)
     return out
 
 
 def _question_type(question: str) -> str:
     q = question.lower()
-    if re.search(r"\bhow (?:many|much)\b|\bwhat (?:number|percentage|share|amount)\b", q):
+    if re.search(
+        r"\bhow (?:many|much|big|large|cold|hot|warm|high|low|tall|deep|old|fast|heavy)\b"
+        r"|\bwhat (?:number|percentage|share|amount)\b",
+        q,
+    ):
         return "number"
-    if re.search(r"\bhow long\b", q):
-        return "when"
+    if re.search(r"\bhow (?:long|far)\b", q):
+        return "duration"
     for kind in ("when", "where", "who", "why"):
         if re.search(rf"\b{kind}\b", q):
             return kind
@@ -219,6 +263,8 @@ def _type_cue(kind: str, text: str) -> bool:
         return bool(_NUMBER.search(text))
     if kind == "when":
         return bool(_WHEN.search(text))
+    if kind == "duration":
+        return bool(_DURATION.search(text))
     if kind == "where":
         return bool(_WHERE.search(text))
     if kind == "who":
@@ -242,7 +288,7 @@ class BuiltinEngine(EngineBase):
         *,
         summary_sentences: int = 3,
         key_points: int = 5,
-        answer_threshold: float = 0.6,
+        answer_threshold: float = 0.45,
         brief_sentences: int = 4,
     ) -> None:
         self.summary_sentences = summary_sentences
@@ -295,7 +341,9 @@ class BuiltinEngine(EngineBase):
         scores low.
         """
         sents = _prepare(article)
-        q_terms = list(dict.fromkeys(terms(question)))
+        kind = _question_type(question)
+        fillers = _QUESTION_FILLERS | ({"last", "take"} if kind == "duration" else set())
+        q_terms = [t for t in dict.fromkeys(terms(question)) if t not in fillers]
         if not sents or not q_terms:
             return []
         docs = [s.terms for s in sents]
@@ -309,19 +357,29 @@ class BuiltinEngine(EngineBase):
             return math.log((n + 1) / (df.get(t, 0) + 0.5))
 
         total = sum(weight(t) for t in q_terms)
-        kind = _question_type(question)
-        bm25 = _bm25(q_terms, docs)
+        query: dict[str, float] = {}
+        for t in q_terms:
+            for r in _RELATED.get(t, frozenset()):
+                query[r] = max(query.get(r, 0.0), 0.5)
+        query.update(dict.fromkeys(q_terms, 1.0))
+        bm25 = _bm25(query, docs)
+        top_bm25 = max(bm25) or 1.0
         out = []
         for s, score in zip(sents, bm25, strict=True):
             have = set(s.terms)
-            covered = sum(weight(t) for t in q_terms if t in have)
-            # a term only in the title still counts half: the title frames every sentence
-            covered += 0.5 * sum(weight(t) for t in q_terms if t not in have and t in title_terms)
+            covered = 0.0
+            for t in q_terms:
+                if t in have:
+                    covered += weight(t)
+                elif t in title_terms:
+                    covered += 0.5 * weight(t)  # the title frames every sentence
+                elif have & _RELATED.get(t, frozenset()):
+                    covered += 0.7 * weight(t)  # said differently ("worth" / "valued")
             coverage = covered / total if total else 0.0
             cue = _type_cue(kind, s.sentence.text)
             if not cue:
                 coverage *= 0.75
-            out.append((coverage, score * (1.25 if cue else 1.0), s.sentence))
+            out.append((coverage, score / top_bm25 * (1.25 if cue else 1.0), s.sentence))
         out.sort(key=lambda r: (-(r[1] + 2.0 * r[0]), r[2].index))
         return out
 

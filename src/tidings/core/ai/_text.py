@@ -90,25 +90,56 @@ QUESTION_WORDS = wordset("what when where who whom whose why how which many much
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*", re.U)
 
 
+_IRREGULAR = {
+    "built": "build",
+    "stole": "steal",
+    "stolen": "steal",
+    "paid": "pay",
+    "sold": "sell",
+    "won": "win",
+    "lost": "lose",
+    "took": "take",
+    "taken": "take",
+    "began": "begin",
+    "begun": "begin",
+    "fell": "fall",
+    "fallen": "fall",
+    "rose": "rise",
+    "risen": "rise",
+    "died": "die",
+    "dead": "die",
+    "killed": "kill",
+    "children": "child",
+    "men": "man",
+    "women": "woman",
+    "people": "person",
+    "thieves": "thief",
+    "lives": "life",
+}
+
+
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match 'election'/'elections', 'voted'/'voting'."""
+    """A light stemmer: enough to match 'election'/'elections', 'voted'/'voting',
+    'nurse'/'nurses', 'stole'/'stolen' (a few irregular forms)."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
     w = word
     if len(w) <= 3:
         return w
-    for suffix, repl in (
-        ("ies", "y"),
-        ("sses", "ss"),
-        ("ing", ""),
-        ("edly", ""),
-        ("ed", ""),
-        ("ly", ""),
-        ("es", ""),
-        ("s", ""),
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith(("sses", "ches", "shes", "xes", "zes")):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    if w.endswith("ing") and len(w) >= 6:
+        w = w[:-3]
+    elif (w.endswith("ed") and not w.endswith("eed") and len(w) >= 5) or (
+        w.endswith("ly") and len(w) >= 6
     ):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            if suffix == "s" and w.endswith(("ss", "us", "is")):
-                return w
-            return w[: len(w) - len(suffix)] + repl
+        w = w[:-2]
+    if w.endswith("e") and len(w) >= 5:
+        w = w[:-1]
     return w
 
 
