@@ -13,7 +13,7 @@ from datetime import datetime
 
 from tidings.core.errors import ExtractionError, ExtractionTimeoutError
 from tidings.core.extract._body import extract_blocks
-from tidings.core.extract._clean import clean, paywall_markup
+from tidings.core.extract._clean import clean
 from tidings.core.extract._meta import extract_meta
 from tidings.core.extract._parse import decode, parse
 from tidings.core.extract._text import find_dateline, paywall_line, render_html, render_text
@@ -73,8 +73,7 @@ def extract(html: str | bytes, url: str | None = None) -> ExtractedArticle:
     try:
         tree = parse(decode(html), url)
         meta = extract_meta(tree, url)
-        paywall_hint = paywall_markup(tree)
-        clean(tree)
+        paywall_hint = clean(tree)
         blocks = extract_blocks(tree, url, meta.title)
     except ExtractionError:
         raise

@@ -157,7 +157,7 @@ def _filter(blocks: list[Block], title: str | None) -> list[Block]:
     for i, b in enumerate(kept):
         if b.kind == "h":
             nxt = kept[i + 1] if i + 1 < len(kept) else None
-            if nxt is None or nxt.kind == "h" and nxt.level <= b.level:
+            if nxt is None or (nxt.kind == "h" and nxt.level <= b.level):
                 continue
         out.append(b)
     return out
@@ -173,6 +173,7 @@ def extract_blocks(tree: HtmlElement, url: str | None, title: str | None) -> lis
         include_tables=True,
         include_images=False,
     )
-    if doc is None or getattr(doc, "body", None) is None:
+    body = getattr(doc, "body", None)
+    if body is None:
         return []
-    return _filter(_blocks(doc.body), title)
+    return _filter(_blocks(body), title)

@@ -7,6 +7,8 @@ share widgets, author bios, advertising slots); nothing is keyed to a site.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 
 from lxml.html import HtmlElement
@@ -128,92 +130,77 @@ _JUNK_PAIRS = frozenset(
 
 _SPLIT = re.compile(r"[-_\s:./]+|(?<=[a-z])(?=[A-Z])")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-
-
-def _is_junk_name(name: str) -> bool:
-    parts = [p.lower() for p in _SPLIT.split(name) if p]
-    if any(p in _JUNK_PARTS for p in parts):
-        return True
-    return any((a, b) in _JUNK_PAIRS for a, b in zip(parts, parts[1:], strict=False))
-
-
-def _text_len(el: HtmlElement) -> int:
-    return len(" ".join(el.itertext()).split())
-
-
 _CONTENT_PARTS = frozenset({"article", "content", "entry", "story", "body", "main", "post", "text"})
+_PAYWALL_PARTS = frozenset({"paywall", "regwall", "metered", "piano", "premium", "locked"})
+_PAYWALL_PAIRS = frozenset({("subscriber", "only"), ("subscribers", "only"), ("pay", "wall")})
 _INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg", "canvas", "iframe")
 
-
-def _names(el: HtmlElement) -> str:
-    return f"{el.get('class', '')} {el.get('id', '')}".strip()
+_JUNK, _CONTENT, _PAYWALL = 1, 2, 4
 
 
-def _protected(el: HtmlElement, total: int) -> bool:
-    """A container holding much of the page's text is never furniture, whatever its name."""
-    share = _text_len(el) / total
-    if share > 0.3:
-        return True
-    parts = {p.lower() for p in _SPLIT.split(_names(el)) if p}
-    return share > 0.1 and bool(parts & _CONTENT_PARTS)
+@functools.lru_cache(maxsize=8192)
+def _classify(names: str) -> int:
+    """Flags for a class/id string: furniture, content container, paywall."""
+    parts = [p.lower() for p in _SPLIT.split(names) if p]
+    pairs = set(itertools.pairwise(parts))
+    flags = 0
+    if not _JUNK_PARTS.isdisjoint(parts) or not _JUNK_PAIRS.isdisjoint(pairs):
+        flags |= _JUNK
+    if not _CONTENT_PARTS.isdisjoint(parts):
+        flags |= _CONTENT
+    if not _PAYWALL_PARTS.isdisjoint(parts) or not _PAYWALL_PAIRS.isdisjoint(pairs):
+        flags |= _PAYWALL
+    return flags
 
 
-def clean(tree: HtmlElement) -> None:
-    """Remove furniture from ``tree`` in place."""
-    invisible = [
-        el for el in tree.iter() if not isinstance(el.tag, str) or el.tag in _INVISIBLE_TAGS
-    ]
-    for el in invisible:
+def _text_len(el: HtmlElement) -> float:
+    return float(el.xpath("string-length(normalize-space())"))
+
+
+def clean(tree: HtmlElement) -> bool:
+    """Remove furniture from ``tree`` in place; tell whether paywall markup was seen."""
+    for el in tree.xpath("//script|//style|//noscript|//template|//svg|//canvas|//iframe"):
         if el.getparent() is not None:
             el.drop_tree()
     body = tree.find("body")
     root = body if body is not None else tree
-    total = max(_text_len(root), 1)
-    doomed: list[HtmlElement] = []
+    total = max(_text_len(root), 1.0)
+    paywall = False
+    doomed: list[tuple[HtmlElement, int]] = []
     for el in root.iter():
         tag = el.tag
         if not isinstance(tag, str):
             continue
         if tag in _DROP_TAGS:
-            doomed.append(el)
-            continue
-        if tag in {"html", "body", "p"}:
+            doomed.append((el, 0))
             continue
         attrib = el.attrib
+        if not attrib or tag in {"html", "body"}:
+            continue
         if (
             "hidden" in attrib
             or attrib.get("aria-hidden") == "true"
-            or _HIDDEN_STYLE.search(attrib.get("style", ""))
+            or ("style" in attrib and _HIDDEN_STYLE.search(attrib["style"]))
         ):
-            doomed.append(el)
+            doomed.append((el, 0))
             continue
-        if tag == "form" and el.xpath(".//input[@type='email']"):
-            doomed.append(el)
-            continue
-        names = _names(el)
-        if names and _is_junk_name(names):
-            doomed.append(el)
-    for el in doomed:
-        if el.getparent() is None or (el.tag not in _DROP_TAGS and _protected(el, total)):
-            continue
-        el.drop_tree()
-
-
-_PAYWALL_PARTS = frozenset({"paywall", "regwall", "metered", "meter", "piano", "premium", "locked"})
-_PAYWALL_PAIRS = frozenset({("subscriber", "only"), ("subscribers", "only"), ("pay", "wall")})
-
-
-def paywall_markup(tree: HtmlElement) -> bool:
-    """Whether the page carries the markup of a paywall (checked before cleaning)."""
-    for el in tree.iter():
-        if not isinstance(el.tag, str):
-            continue
-        names = f"{el.get('class', '')} {el.get('id', '')}".strip()
+        names = f"{attrib.get('class', '')} {attrib.get('id', '')}".strip()
         if not names:
             continue
-        parts = [p.lower() for p in _SPLIT.split(names) if p]
-        if any(p in _PAYWALL_PARTS for p in parts) or any(
-            pair in _PAYWALL_PAIRS for pair in zip(parts, parts[1:], strict=False)
-        ):
-            return True
-    return False
+        flags = _classify(names)
+        if flags & _PAYWALL:
+            paywall = True
+        if tag == "p":
+            continue
+        if flags & _JUNK or (tag == "form" and el.xpath(".//input[@type='email']")):
+            doomed.append((el, flags))
+    for el, flags in doomed:
+        if el.getparent() is None:
+            continue
+        if el.tag not in _DROP_TAGS:
+            # A container holding much of the page's text is never furniture, whatever its name.
+            share = _text_len(el) / total
+            if share > 0.3 or (share > 0.1 and flags & _CONTENT):
+                continue
+        el.drop_tree()
+    return paywall

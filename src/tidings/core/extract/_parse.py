@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
@@ -14,6 +15,13 @@ MAX_HTML_CHARS = 5_000_000
 #: Trees with more elements than this are refused: no news article needs them.
 MAX_ELEMENTS = 150_000
 
+_PARSER = lxml.html.HTMLParser(
+    collect_ids=False,
+    default_doctype=False,
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
@@ -51,13 +59,12 @@ def parse(text: str, url: str | None = None) -> HtmlElement:
     text = _XML_DECL.sub("", text, count=1)
     if not text.strip():
         raise ExtractionError("empty page", url=url)
+    if text.count("<") > MAX_ELEMENTS:
+        raise ExtractionError(f"page has more than {MAX_ELEMENTS} tags", url=url)
     try:
-        tree = lxml.html.document_fromstring(text)
+        tree = lxml.html.fromstring(text.encode("utf-8", "surrogatepass"), parser=_PARSER)
     except (ValueError, lxml.etree.ParserError) as exc:
         raise ExtractionError(f"unparseable page: {exc}", url=url) from exc
-    count = 0
-    for _ in tree.iter():
-        count += 1
-        if count > MAX_ELEMENTS:
-            raise ExtractionError(f"page has more than {MAX_ELEMENTS} elements", url=url)
+    if tree is None:
+        raise ExtractionError("empty page", url=url)
     return tree
