@@ -12,6 +12,7 @@ from typing import Any
 
 import dj_database_url
 
+from tidings.community.mailconfig import email_settings
 from tidings.core import config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -133,6 +134,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["tidings.community.accounts.EmailBackend"]
+# Mail (password reset, sign-up confirmation) goes where EMAIL_URL says.
+globals().update(email_settings(config.read("EMAIL_URL"), DATA_DIR))
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"

@@ -1,0 +1,94 @@
+"""Building the comment thread shown under an article or a story."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from django.template.loader import select_template
+from django.urls import reverse
+
+from tidings.community import services
+from tidings.community.models import Comment, CommentVote
+from tidings.community.policy import policy
+from tidings.news.models import Article, Story
+
+ORDERS = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "top": ("-score", "-created_at", "-id"),
+}
+PAGE_SIZE = 50
+
+
+def base_template() -> Any:
+    """The site's page frame, or a plain one while the site has none."""
+    return select_template(["site/base.html", "community/_fallback_base.html"])
+
+
+def target_kind(target: Article | Story) -> str:
+    return "article" if isinstance(target, Article) else "story"
+
+
+def thread_page_url(target: Article | Story) -> str:
+    return reverse("community:thread", args=[target_kind(target), target.pk])
+
+
+def thread_context(request: HttpRequest, target: Article | Story) -> dict[str, Any]:
+    user = request.user
+    order = request.GET.get("comments", "newest")
+    if order not in ORDERS:
+        order = "newest"
+    base = Comment.objects.filter(services.target_filter(target))
+    roots = services.shown_to(user, base.filter(parent__isnull=True)).select_related(
+        "author__profile"
+    )
+    paginator = Paginator(roots.order_by(*ORDERS[order]), PAGE_SIZE)
+    try:
+        page_number = max(1, int(request.GET.get("cpage", "1")))
+    except ValueError:
+        page_number = 1
+    page = paginator.get_page(page_number)
+    root_list = list(page.object_list)
+    replies = services.shown_to(
+        user, base.filter(parent__in=[c.pk for c in root_list])
+    ).select_related("author__profile")
+    by_parent: dict[int, list[Comment]] = {}
+    for reply in replies.order_by("created_at", "id"):
+        assert reply.parent_id is not None
+        by_parent.setdefault(reply.parent_id, []).append(reply)
+    shown = root_list + [r for rs in by_parent.values() for r in rs]
+    liked: set[int] = set()
+    if user.is_authenticated and shown:
+        liked = set(
+            CommentVote.objects.filter(user=user, comment__in=shown).values_list(
+                "comment_id", flat=True
+            )
+        )
+    pol = policy()
+    for comment in shown:
+        comment.can_edit = services.can_edit(user, comment)  # type: ignore[attr-defined]
+        comment.liked = comment.pk in liked  # type: ignore[attr-defined]
+    for root in root_list:
+        root.reply_list = by_parent.get(root.pk, [])  # type: ignore[attr-defined]
+    banned = False
+    if user.is_authenticated:
+        from tidings.community.accounts import profile_for
+
+        banned = profile_for(user).is_banned
+    return {
+        "target": target,
+        "target_kind": target_kind(target),
+        "comments": root_list,
+        "page": page,
+        "count": services.published_count(target),
+        "order": order,
+        "orders": list(ORDERS),
+        "next": request.get_full_path(),
+        "max_chars": pol.max_chars,
+        "edit_minutes": pol.edit_minutes,
+        "banned": banned,
+        "request": request,
+        "user": user,
+    }
