@@ -161,7 +161,9 @@ def _data_files() -> Iterator[tuple[str, str]]:
             yield entry.name, entry.read_text(encoding="utf-8")
 
 
-def _article(raw: dict[str, Any], *, story: str | None, outlets: dict[str, DemoOutlet]) -> DemoArticle:
+def _article(
+    raw: dict[str, Any], *, story: str | None, outlets: dict[str, DemoOutlet]
+) -> DemoArticle:
     outlet = outlets[raw["outlet"]]
     image = raw["lead_image"]
     return DemoArticle(
