@@ -119,7 +119,7 @@ def slugify(text: str, max_length: int = 80) -> str:
 
     Latin letters lose their accents (``Café`` → ``cafe``); letters of other
     scripts are kept. Cut at a word boundary to at most ``max_length``
-    characters. ``"untitled"`` when nothing usable remains.
+    characters. Empty when nothing usable remains.
     """
     folded: list[str] = []
     for char in unicodedata.normalize("NFKD", text):
@@ -132,4 +132,4 @@ def slugify(text: str, max_length: int = 80) -> str:
         cut = slug[: max_length + 1]
         slug = cut.rsplit("-", 1)[0] if "-" in cut else slug[:max_length]
         slug = slug[:max_length].strip("-")
-    return unicodedata.normalize("NFC", slug) or "untitled"
+    return unicodedata.normalize("NFC", slug)

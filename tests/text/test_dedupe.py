@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import pytest
+
+from tidings.core.dedupe import (
+    NearDuplicateIndex,
+    content_hash,
+    normalise,
+    signature,
+    similarity,
+)
+
+# Sample content: a fictional wire story and its republications.
+WIRE = (
+    "The regional transport authority said on Tuesday that it would add forty electric buses "
+    "to its fleet by the end of next year, replacing the oldest diesel vehicles on routes that "
+    "serve the northern suburbs. The purchase, worth about twelve million, was approved by the "
+    "board after a short debate. Officials said the new buses would cut running costs and noise, "
+    "and that charging points would be installed at two depots over the summer. Passenger groups "
+    "welcomed the decision but asked for more frequent services in the evenings and at weekends."
+)
+REPUBLISHED = (
+    "NORTHTOWN (Wire) — "
+    + WIRE.replace("said on Tuesday", "announced on Tuesday")
+    + " Reporting by a staff writer; editing by the desk."
+)
+UNRELATED = (
+    "The city library will extend its opening hours on Sundays from April, the council said, "
+    "after a survey found that many residents wanted to visit at weekends. The library will also "
+    "lend musical instruments and gardening tools, and a new reading room for teenagers will open "
+    "on the second floor once the renovation of the old archive is finished later this year."
+)
+
+
+def test_content_hash_ignores_case_space_punctuation() -> None:
+    assert content_hash("Hello,   World!") == content_hash("hello world")
+    assert content_hash("Hello\nWorld") == content_hash("HELLO — world.")
+    assert content_hash("hello world") != content_hash("hello there world")
+    assert len(content_hash("x")) == 64
+    assert normalise("Ça, c'est « bien » !") == "ça c est bien"
+
+
+def test_signature_format() -> None:
+    sig = signature(WIRE)
+    assert isinstance(sig, bytes) and len(sig) == 513
+    assert sig == signature(WIRE)  # deterministic across calls (and processes: fixed seed)
+
+
+def test_similarity() -> None:
+    assert similarity(signature(WIRE), signature(WIRE)) == 1.0
+    assert similarity(signature(WIRE), signature(REPUBLISHED)) > 0.75
+    assert similarity(signature(WIRE), signature(UNRELATED)) < 0.1
+    assert similarity(signature(""), signature("")) == 0.0
+    assert similarity(signature("short text"), signature("Short text!")) == 1.0
+
+
+def test_similarity_rejects_foreign_bytes() -> None:
+    with pytest.raises(ValueError):
+        similarity(b"nope", signature(WIRE))
+
+
+def test_index_finds_republished_copy_only() -> None:
+    index = NearDuplicateIndex()
+    index.add("wire", signature(WIRE))
+    index.add("library", signature(UNRELATED))
+    hits = index.query(signature(REPUBLISHED), threshold=0.7)
+    assert [key for key, _ in hits] == ["wire"]
+    assert hits[0][1] > 0.75
+    assert index.query(signature("Completely different words about the weather."), 0.5) == []
+
+
+def test_index_rebuild_replace_remove() -> None:
+    sigs = [("wire", signature(WIRE)), ("library", signature(UNRELATED)), ("empty", signature(""))]
+    index = NearDuplicateIndex.from_signatures(sigs)
+    assert len(index) == 3 and "wire" in index
+    assert [k for k, _ in index.query(signature(WIRE))] == ["wire"]
+    index.add("wire", signature(UNRELATED))  # replaced
+    assert sorted(k for k, _ in index.query(signature(UNRELATED))) == ["library", "wire"]
+    assert index.query(signature(WIRE)) == []
+    index.remove("wire")
+    index.remove("missing")
+    assert [k for k, _ in index.query(signature(UNRELATED))] == ["library"]
+    assert index.query(signature("")) == []
+
+
+def test_index_scales_without_false_positives() -> None:
+    index = NearDuplicateIndex()
+    for i in range(300):
+        text = f"Story number {i} " + " ".join(f"word{(i * 7 + j) % 997}" for j in range(80))
+        index.add(f"k{i}", signature(text))
+    index.add("wire", signature(WIRE))
+    assert [k for k, _ in index.query(signature(REPUBLISHED), threshold=0.7)] == ["wire"]
