@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ def _clean(value: Any) -> str | None:
         value = value[0] if value else None
     if not isinstance(value, str):
         return None
+    if "&" in value:
+        value = html.unescape(value)
     value = _SPACE.sub(" ", value).strip()
     return value or None
 
@@ -84,6 +87,17 @@ def parse_date(value: Any) -> datetime | None:
     if not 1990 <= parsed.year <= 2100:
         return None
     return parsed
+
+
+def _htmldate(tree: HtmlElement, url: str | None) -> datetime | None:
+    """Last resort: htmldate's quick search (URL, visible dates), without its slow extensive mode."""
+    from htmldate import find_date
+
+    try:
+        found = find_date(tree, url=url, extensive_search=False, original_date=True)
+    except (ValueError, TypeError):
+        return None
+    return parse_date(found) if found else None
 
 
 def _walk_ld(node: Any, found: list[dict[str, Any]]) -> None:
@@ -153,10 +167,14 @@ def _absolute(link: str | None, base: str | None) -> str | None:
 def extract_meta(tree: HtmlElement, url: str | None) -> Meta:
     meta: dict[str, str] = {}
     for el in tree.iter("meta"):
-        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
         content = el.get("content")
-        if key and content and key not in meta:
-            meta[key] = content
+        if not content:
+            continue
+        keys = [el.get("property") or "", el.get("name") or "", *(el.get("itemprop") or "").split()]
+        for key in keys:
+            key = key.strip().lower()
+            if key and key not in meta:
+                meta[key] = content
     m = Meta()
     articles = _ld_articles(tree)
     ld = articles[0] if articles else {}
@@ -168,11 +186,14 @@ def extract_meta(tree: HtmlElement, url: str | None) -> Meta:
             break
     m.canonical_url = _absolute(canonical or meta.get("og:url"), url) or url
 
-    h1 = tree.find(".//h1")
-    h1_text = _clean(h1.text_content()) if h1 is not None else None
+    h1s = [t for h in tree.iter("h1") if (t := _clean(h.text_content()))]
+    h1_text = h1s[0] if h1s else None
     title_tag = tree.find(".//title")
+    # The visible headline when the page has exactly one; else the declared ones.
+    single_h1 = h1s[0] if len(h1s) == 1 and 3 <= len(h1s[0].split()) <= 40 else None
     m.title = (
-        _clean(ld.get("headline"))
+        single_h1
+        or _clean(ld.get("headline"))
         or _clean(meta.get("og:title"))
         or _clean(meta.get("twitter:title"))
         or h1_text
@@ -196,6 +217,7 @@ def extract_meta(tree: HtmlElement, url: str | None) -> Meta:
     m.published = (
         parse_date(ld.get("datePublished"))
         or parse_date(meta.get("article:published_time"))
+        or parse_date(meta.get("article:published"))
         or parse_date(meta.get("datepublished"))
         or parse_date(meta.get("og:published_time"))
         or parse_date(meta.get("pubdate"))
@@ -211,9 +233,12 @@ def extract_meta(tree: HtmlElement, url: str | None) -> Meta:
             m.published = parse_date(el.get("datetime"))
             if m.published:
                 break
+    if m.published is None:
+        m.published = _htmldate(tree, url)
     m.updated = (
         parse_date(ld.get("dateModified"))
         or parse_date(meta.get("article:modified_time"))
+        or parse_date(meta.get("article:modified"))
         or parse_date(meta.get("og:updated_time"))
         or parse_date(meta.get("datemodified"))
     )
