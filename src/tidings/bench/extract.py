@@ -23,7 +23,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -178,6 +178,11 @@ def _json_output(pages: dict[str, str], urls: dict[str, str | None]) -> dict[str
     return out
 
 
+def _rate(hits: Iterable[bool]) -> str:
+    values = list(hits)
+    return f"{sum(values) / len(values):.3f}" if values else "n/a"
+
+
 def _table(folder: Path, pages: dict[str, str], truth: dict[str, Any]) -> None:
     import trafilatura
     from rich.console import Console
@@ -249,19 +254,13 @@ def _table(folder: Path, pages: dict[str, str], truth: dict[str, Any]) -> None:
     rows.append(
         (
             f"title accuracy vs <h1> ({len(title_truths)} pages)",
-            [
-                f"{sum(title_matches(titles[n][k], t) for k, t in title_truths.items()) / max(len(title_truths), 1):.3f}"
-                for n in texts
-            ],
+            [_rate(title_matches(titles[n][k], t) for k, t in title_truths.items()) for n in texts],
         )
     )
     rows.append(
         (
             f"date accuracy vs URL date ±1 day ({len(date_truths)} pages)",
-            [
-                f"{sum(date_matches(days[n][k], d) for k, d in date_truths.items()) / max(len(date_truths), 1):.3f}"
-                for n in texts
-            ],
+            [_rate(date_matches(days[n][k], d) for k, d in date_truths.items()) for n in texts],
         )
     )
     rows.append(("pages/s (CPU, same process)", [f"{speed[n]:.1f}" for n in texts]))

@@ -90,7 +90,7 @@ def parse_date(value: Any) -> datetime | None:
 
 
 def _htmldate(tree: HtmlElement, url: str | None) -> datetime | None:
-    """Last resort: htmldate's quick search (URL, visible dates), without its slow extensive mode."""
+    """Last resort: htmldate's quick search (URL, visible dates), not its slow extensive one."""
     from htmldate import find_date
 
     try:
