@@ -30,6 +30,7 @@ import fnmatch
 import hashlib
 import ipaddress
 import struct
+import sys
 import threading
 import time
 import zlib
@@ -300,6 +301,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     simulator: Simulator
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients hanging up (often on purpose, in tests) are not errors."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
