@@ -70,7 +70,9 @@ def test_metadata_address_message_is_clear() -> None:
 def test_odd_spelling_message_names_the_real_address() -> None:
     with pytest.raises(BlockedURLError, match=r"2130706433 \(127\.0\.0\.1\) is a loopback"):
         check_url("http://2130706433/")
-    with pytest.raises(BlockedURLError, match="IPv4-mapped form of 169.254.169.254, a link-local"):
+    with pytest.raises(
+        BlockedURLError, match=r"IPv4-mapped form of 169\.254\.169\.254, a link-local"
+    ):
         check_url("http://[::ffff:169.254.169.254]/")
 
 
@@ -154,7 +156,7 @@ def test_public_resolution_passes_and_is_returned() -> None:
 
 
 def test_unresolvable_host_is_a_dns_error() -> None:
-    with pytest.raises(DNSError, match="cannot resolve host 'nowhere.test'"):
+    with pytest.raises(DNSError, match=r"cannot resolve host 'nowhere\.test'"):
         _netguard.check_url("http://nowhere.test/", ALLOW_NONE, resolver=_resolver({}))
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import email.utils
 import random
+import ssl
 import threading
 import time
 import zlib
@@ -63,7 +64,6 @@ ACCEPT_ENCODING = "gzip, deflate"
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504}) | frozenset(range(505, 600))
-_CHUNK = 64 * 1024
 _BACKOFF_BASE = 0.5
 _ROBOTS_MAX_BYTES = 512 * 1024
 _ROBOTS_FAILURE_TTL = 600.0
@@ -138,6 +138,18 @@ def _retry_after(value: str | None, now: datetime | None = None) -> float | None
         when = when.replace(tzinfo=UTC)
     current = now or datetime.now(UTC)
     return max(0.0, (when - current).total_seconds())
+
+
+def _certificate_error(exc: BaseException) -> bool:
+    """True when a TLS certificate check is behind ``exc`` (not worth retrying)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class _Decoder:
@@ -496,6 +508,10 @@ class Fetcher:
                     f"gave up after the {self._deadline:g}s deadline", url=shown
                 ) from exc
             except httpx.TransportError as exc:
+                if _certificate_error(exc):
+                    raise ConnectError(
+                        f"TLS certificate verification failed for {url.host}: {exc}", url=shown
+                    ) from exc
                 error = ConnectError(f"connection failed: {exc or type(exc).__name__}", url=shown)
                 error.__cause__ = exc
                 raise _Retryable(error) from exc
@@ -538,7 +554,7 @@ class Fetcher:
             )
 
         try:
-            for raw in response.iter_raw(_CHUNK):
+            for raw in response.iter_raw():
                 if time.monotonic() >= deadline:
                     raise TimeoutError_(
                         f"gave up after the {self._deadline:g}s deadline while reading the body",
