@@ -34,11 +34,10 @@ def test_counts_meet_the_demo_floor() -> None:
 
 
 def test_every_data_file_is_marked_as_sample() -> None:
-    root = resources.files("tidings.demo").joinpath("data")
-    docs = [json.loads(root.joinpath("outlets.json").read_text(encoding="utf-8"))]
-    docs += [
+    root = resources.files("tidings.demo")
+    docs = [
         json.loads(entry.read_text(encoding="utf-8"))
-        for entry in root.joinpath("stories").iterdir()
+        for entry in root.iterdir()
         if entry.name.endswith(".json")
     ]
     assert len(docs) >= 10

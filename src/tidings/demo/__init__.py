@@ -153,11 +153,11 @@ class DemoCorpus:
 
 
 def _data_files() -> Iterator[tuple[str, str]]:
-    root = resources.files(__name__).joinpath("data")
+    """``outlets.json`` then every ``story-*.json`` shipped next to this module."""
+    root = resources.files(__name__)
     yield "outlets.json", root.joinpath("outlets.json").read_text(encoding="utf-8")
-    stories = root.joinpath("stories")
-    for entry in sorted(stories.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".json"):
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+        if entry.name.startswith("story-") and entry.name.endswith(".json"):
             yield entry.name, entry.read_text(encoding="utf-8")
 
 
