@@ -30,6 +30,7 @@ _DANGER = re.compile(r"<!\s*(?:ENTITY|DOCTYPE|ELEMENT|ATTLIST|NOTATION)", re.I)
 _CDATA_OR_COMMENT = re.compile(r"<!\[CDATA\[.*?(?:\]\]>|$)|<!--.*?(?:-->|$)", re.S)
 _CDATA_SPLIT = re.compile(r"(<!\[CDATA\[.*?(?:\]\]>|$))", re.S)
 _AMP = re.compile(r"&(?!#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};)([A-Za-z][A-Za-z0-9]{0,31};)?")
+_NEEDS_FIX = re.compile(r"&(?!(?:amp|lt|gt|quot|apos);|#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};)")
 _XML_ENTITIES = frozenset({"amp;", "lt;", "gt;", "quot;", "apos;"})
 _ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)")
 
@@ -125,7 +126,7 @@ def prepare_xml(content: bytes, declared: str | None = None) -> str:
     prolog, body = _strip_prolog(text)
     if _DANGER.search(body) and _DANGER.search(_CDATA_OR_COMMENT.sub("", body)):
         raise UnsafeXML("markup declarations inside the document")
-    if "&" in body:
+    if _NEEDS_FIX.search(body):
         parts = _CDATA_SPLIT.split(body)
         parts[0::2] = [_fix_entities(part) for part in parts[0::2]]
         body = "".join(parts)

@@ -115,7 +115,7 @@ def _http_url(value: Any, base: str) -> str | None:
         raw = raw[5:].lstrip("/") if raw.startswith("feed://") else raw[5:]
         raw = raw if "://" in raw else "http://" + raw
     try:
-        resolved = urljoin(base, raw)
+        resolved = raw if raw.startswith(("https://", "http://")) else urljoin(base, raw)
         parts = urlsplit(resolved)
     except ValueError:
         return None
@@ -159,12 +159,12 @@ def _fallback_guid(title: str, published: datetime | None, summary: str) -> str 
 
 
 def _tags(values: Iterable[Any]) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
+    seen: dict[str, str] = {}
     for value in values:
         tag = clean_text(_str(value))
-        if tag and tag.casefold() not in {t.casefold() for t in seen}:
-            seen[tag] = None
-    return tuple(seen)
+        if tag and tag.casefold() not in seen:
+            seen[tag.casefold()] = tag
+    return tuple(seen.values())
 
 
 def _unwrap_xhtml(value: str) -> str:

@@ -149,12 +149,13 @@ def clean_text(text: str) -> str:
     """Normalise text for storage: NFC, no invisible or control characters,
     runs of spaces collapsed to one, at most one blank line between
     paragraphs, no leading or trailing whitespace."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
-    text = text.replace("\u2029", "\n\n").replace("\x85", "\n")
-    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():
+        text = text.replace("\u2028", "\n").replace("\u2029", "\n\n").replace("\x85", "\n")
+        text = unicodedata.normalize("NFC", text)
+        text = _INVISIBLE.sub("", text)
+        text = _JOINERS.sub("", text)
     text = _scrub(text)
-    text = _INVISIBLE.sub("", text)
-    text = _JOINERS.sub("", text)
     text = _SPACES.sub(" ", text)
     text = _SPACE_AROUND_NEWLINE.sub("\n", text)
     text = _MANY_NEWLINES.sub("\n\n", text)
