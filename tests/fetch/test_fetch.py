@@ -13,6 +13,7 @@ import pytest
 import tidings
 from tidings.core.errors import (
     BlockedURLError,
+    BodyTooLargeError,
     ConnectError,
     FetchError,
     HTTPStatusError,
@@ -354,3 +355,15 @@ def test_mock_transport_path_is_guarded_too() -> None:
     with pytest.raises(BlockedURLError, match=r"10\.0\.0\.8 is a private address"):
         fetcher.fetch("https://news.test/feed", kind="feed")
     assert [str(r.url) for r in seen] == ["https://news.test/feed"]
+
+
+def test_from_config_reads_settings(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    server.routes["/feed"] = lambda h: reply(h, 200, FEED)
+    monkeypatch.setenv("TIDINGS_ALLOW_HOSTS", "127.0.0.1")
+    monkeypatch.setenv("TIDINGS_PER_HOST_DELAY", "0")
+    monkeypatch.setenv("TIDINGS_MAX_BODY_BYTES", "100")
+    with Fetcher.from_config() as fetcher, pytest.raises(BodyTooLargeError):
+        fetcher.fetch(server.url("/feed"), kind="feed")
+    monkeypatch.delenv("TIDINGS_ALLOW_HOSTS")
+    with Fetcher.from_config() as fetcher, pytest.raises(BlockedURLError):
+        fetcher.fetch(server.url("/feed"), kind="feed")

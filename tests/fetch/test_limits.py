@@ -432,3 +432,15 @@ def test_robots_checked_after_redirect(
     with pytest.raises(RobotsDisallowedError):
         make_fetcher(allow_hosts=LOCAL).fetch(server.url("/short"))
     assert "/private/story" not in server.paths()
+
+
+def test_slow_dns_abandoned_at_deadline(make_fetcher: Callable[..., Fetcher]) -> None:
+    def slow_resolver(host: str, port: int) -> list[str]:
+        time.sleep(2.5)
+        return ["93.184.215.14"]
+
+    fetcher = make_fetcher(resolver=slow_resolver, deadline=0.5)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError_, match="outlasted the fetch deadline"):
+        fetcher.fetch("http://slow-dns.test/feed", kind="feed")
+    assert time.monotonic() - started < 2.0

@@ -13,6 +13,7 @@ status line, headers or body one byte at a time is abandoned on time.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextvars
 import ssl
 import time
@@ -23,6 +24,7 @@ import httpcore
 import httpx
 
 from tidings.core import _netguard
+from tidings.core.errors import TimeoutError_
 
 # Monotonic time at which the fetch running in this context must stop.
 deadline_var: contextvars.ContextVar[float | None] = contextvars.ContextVar(
@@ -38,6 +40,33 @@ def _clamp(timeout: float | None) -> float | None:
     if remaining <= 0:
         return 0.0
     return remaining if timeout is None else min(timeout, remaining)
+
+
+class DeadlineResolver:
+    """Runs a resolver in a worker thread so a slow DNS answer cannot outlast the deadline."""
+
+    def __init__(self, resolver: _netguard.Resolver, max_workers: int = 8) -> None:
+        self._resolver = resolver
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=max_workers, thread_name_prefix="tidings-dns"
+        )
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        deadline = deadline_var.get()
+        if deadline is None:
+            return self._resolver(host, port)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError_(f"fetch deadline reached before resolving {host!r}")
+        future = self._pool.submit(self._resolver, host, port)
+        try:
+            return future.result(timeout=remaining)
+        except concurrent.futures.TimeoutError as exc:
+            future.cancel()
+            raise TimeoutError_(f"resolving {host!r} outlasted the fetch deadline") from exc
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _DeadlineStream(httpcore.NetworkStream):

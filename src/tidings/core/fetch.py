@@ -314,7 +314,7 @@ class Fetcher:
         self._respect_robots = respect_robots
         self._user_agent = user_agent
         self._robots_agent = user_agent.split("/", 1)[0].strip() or user_agent
-        self._resolver: _netguard.Resolver = resolver or _netguard.system_resolver
+        self._resolver = _transport.DeadlineResolver(resolver or _netguard.system_resolver)
         self._sleep = sleep
         self._robots_ttl = robots_ttl
         self._gate = _HostGate(per_host_concurrency, per_host_delay, sleep)
@@ -345,6 +345,7 @@ class Fetcher:
     def close(self) -> None:
         """Close pooled connections. Raises nothing."""
         self._client.close()
+        self._resolver.close()
 
     def __enter__(self) -> Fetcher:
         return self
