@@ -14,7 +14,16 @@ from dataclasses import dataclass
 
 from tidings.core.ai._base import EngineBase
 from tidings.core.ai._sentences import Sentence
-from tidings.core.ai._text import TfIdf, containment, cosine, stem, terms, words, wordset
+from tidings.core.ai._text import (
+    TfIdf,
+    containment,
+    cosine,
+    looks_like_instructions,
+    stem,
+    terms,
+    words,
+    wordset,
+)
 from tidings.core.ai._types import AIResult, ArticleDoc, Citation, article_sentences
 from tidings.core.errors import LLMNotConfiguredError
 
@@ -96,7 +105,13 @@ class _Sent:
 
 
 def _prepare(article: ArticleDoc) -> list[_Sent]:
-    return [_Sent(s, tuple(terms(s.text)), i) for i, s in enumerate(article_sentences(article))]
+    """The article's sentences with their terms; sentences that address an AI system
+    instead of the reader are left out (numbering is kept)."""
+    return [
+        _Sent(s, tuple(terms(s.text)), i)
+        for i, s in enumerate(article_sentences(article))
+        if not looks_like_instructions(s.text)
+    ]
 
 
 _BOILERPLATE = re.compile(

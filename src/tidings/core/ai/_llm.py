@@ -21,7 +21,7 @@ import httpx
 from tidings import USER_AGENT
 from tidings.core.ai import prompts
 from tidings.core.ai._base import EngineBase
-from tidings.core.ai._text import estimate_tokens
+from tidings.core.ai._text import estimate_tokens, looks_like_instructions
 from tidings.core.ai._types import AIResult, ArticleDoc, Citation, Subject, article_sentences
 from tidings.core.ai.limits import TokenBudget
 from tidings.core.errors import AIError, LLMResponseError, LLMUnavailableError
@@ -104,6 +104,8 @@ class LLMEngine(EngineBase):
             kept: list[tuple[int, str]] = []
             used = estimate_tokens(doc.title) + 20
             for s in article_sentences(doc):
+                if looks_like_instructions(s.text):
+                    continue  # text addressing the model is not article content
                 cost = estimate_tokens(s.text) + 3
                 if used + cost > per_doc:
                     truncated = True

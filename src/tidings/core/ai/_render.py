@@ -13,7 +13,7 @@ from markdown_it.token import Token
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).disable(
     ["html_block", "html_inline", "heading", "lheading", "hr", "reference"]
 )
-_CITE = re.compile(r"\[(\d{1,4})\](?![(:\[])")
+_CITE = re.compile(r"\[(\d{1,4})\](?![(:])")
 _ALLOWED_TAGS = {"p", "ul", "ol", "li", "em", "strong", "code", "pre", "blockquote", "br", "a"}
 
 

@@ -195,3 +195,27 @@ def containment(a: Iterable[str], b: Iterable[str]) -> float:
     """Share of the distinct terms of ``a`` that also occur in ``b``."""
     sa, sb = set(a), set(b)
     return len(sa & sb) / len(sa) if sa else 0.0
+
+
+_INSTRUCTION_LIKE = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(?:previous|prior|above|earlier|all|"
+    r"any|your|the)\b[^.!?\n]{0,20}\b(?:instructions?|rules|prompts?|directions|guidelines)\b"
+    r"|\bsystem (?:prompt|message)\b|\bdeveloper mode\b|\bjailbreak"
+    r"|^\s*(?:system|assistant|user|developer)\s*:"
+    r"|\byou are now\b|\bnew instructions\b"
+    r"|\b(?:ai|language model|llm|assistant|chatbot|model)s?\b[^.!?\n]{0,30}"
+    r"\b(?:reading|summari[sz]ing|processing)\b"
+    r"|\b(?:reply|respond|answer)\b[^.!?\n]{0,30}\bonly with\b|\banswer every question\b"
+    r"|\bwhen you summari[sz]e\b|\b(?:enter|type) (?:your|their) password\b"
+    r"|!\[[^\]]*\]\(|\]\(\s*(?:https?|javascript|data):",
+    re.I | re.M,
+)
+
+
+def looks_like_instructions(text: str) -> bool:
+    """Whether a sentence of an article addresses an AI system rather than the reader
+    ("ignore previous instructions", fake role labels, markdown images and links).
+
+    Such sentences are never quoted by the built-in engine nor sent to a model.
+    """
+    return bool(_INSTRUCTION_LIKE.search(text))
