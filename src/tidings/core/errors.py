@@ -152,6 +152,12 @@ class AIBudgetExceededError(AIError):
     code = "ai_budget_exceeded"
 
 
+class SearchError(TidingsError):
+    """The full-text search index could not answer a query."""
+
+    code = "search"
+
+
 class RateLimitedError(TidingsError):
     code = "rate_limited"
 

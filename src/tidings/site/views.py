@@ -1,38 +1,397 @@
-"""Reader pages (placeholder views until the site lands)."""
+"""Reader pages: home, article, story, source, topic and search.
+
+Pages only read what the pipeline stored (stories, related links, topics,
+duplicates); an empty list shows nothing rather than invented content.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
 
-from tidings.news.models import Article
+from django.core.cache import cache
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Substr
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+
+from tidings.news.models import Article, Feed, RelatedLink, Source, Story, Topic
+from tidings.site import search as search_backend
+from tidings.site._health import FeedHealth, feed_health
+
+PAGE_SIZE = 20
+TOP_STORIES = 8
+TOP_STORY_WINDOW = timedelta(days=3)
+MAX_RELATED = 8
+# Heavy columns never needed by list views (cards use `teaser`, a prefix of the text).
+_HEAVY = ("text", "html", "signature")
+_CSRF_VALUE = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
+
+AI_FEATURES: tuple[tuple[str, str], ...] = (
+    ("summary", "Summary"),
+    ("key_points", "Key points"),
+    ("ask", "Ask this article"),
+    ("simplify", "Simpler version"),
+    ("translate", "Translate"),
+)
+
+View = Callable[..., HttpResponseBase]
 
 
+def _cacheable(max_age: int) -> Callable[[View], View]:
+    """Cache-Control + a content ETag (answering 304 to a matching If-None-Match).
+
+    The masked CSRF token differs on every render while staying valid for the
+    same cookie, so it is left out of the ETag; ``Vary: Cookie`` keeps one
+    reader's page out of another's cache.
+    """
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            response = view(request, *args, **kwargs)
+            if response.status_code != 200 or not isinstance(response, HttpResponse):
+                return response
+            personal = request.user.is_authenticated or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            patch_vary_headers(response, ["Cookie"])
+            if personal:
+                patch_cache_control(response, private=True, max_age=max_age)
+            else:
+                patch_cache_control(response, public=True, max_age=max_age)
+            digest = hashlib.md5(_CSRF_VALUE.sub(b"", response.content), usedforsecurity=False)
+            response["ETag"] = f'W/"{digest.hexdigest()}"'
+            conditional = get_conditional_response(
+                request, etag=response["ETag"], response=response
+            )
+            return conditional if conditional is not None else response
+
+        return wrapper
+
+    return decorate
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    try:
+        number = int(raw)
+    except ValueError:
+        raise Http404("no such page") from None
+    if number < 1:
+        raise Http404("no such page")
+    return number
+
+
+def _paginate(qs: QuerySet[Any], request: HttpRequest, per_page: int = PAGE_SIZE) -> Page[Any]:
+    paginator = Paginator(qs, per_page)
+    try:
+        return paginator.page(_page_number(request))
+    except EmptyPage as exc:
+        raise Http404("no such page") from exc
+
+
+def _cards() -> QuerySet[Article]:
+    """Articles for cards: with their source, without the heavy columns."""
+    return (
+        Article.objects.select_related("source")
+        .defer(*_HEAVY)
+        .annotate(teaser=Substr("text", 1, 400))
+        .order_by(F("published_at").desc(nulls_last=True), "-fetched_at")
+    )
+
+
+def categories() -> list[tuple[str, int]]:
+    """The most used article categories with their counts (cached five minutes)."""
+    return _categories()
+
+
+def _categories() -> list[tuple[str, int]]:
+    def compute() -> list[tuple[str, int]]:
+        rows = (
+            Article.objects.exclude(category="")
+            .values_list("category")
+            .annotate(n=Count("id"))
+            .order_by("-n", "category")[:10]
+        )
+        return [(name, n) for name, n in rows]
+
+    result = cache.get_or_set("site:categories", compute, 300)
+    return list(result or [])
+
+
+@dataclass
+class StoryCard:
+    story: Story
+    headline: str
+    url: str
+    image: str = ""
+    sources: list[Source] = field(default_factory=list)
+    lead: Article | None = None
+    is_sample: bool = False
+    outlets: int = 0
+    articles: int = 0
+
+    @property
+    def more_sources(self) -> int:
+        return max(0, self.outlets - len(self.sources))
+
+
+def _story_cards(stories: list[Story], max_sources: int = 4) -> list[StoryCard]:
+    if not stories:
+        return []
+    by_story: dict[str, list[Article]] = {s.pk: [] for s in stories}
+    rows = (
+        Article.objects.filter(story_id__in=list(by_story))
+        .select_related("source")
+        .only(
+            "id", "title", "story_id", "lead_image", "published_at", "fetched_at", "is_sample",
+            "duplicate_of_id", "source__id", "source__name", "source__slug", "source__favicon_url",
+            "source__logo_url", "source__is_sample",
+        )
+        .order_by("published_at", "fetched_at")
+    )  # fmt: skip
+    for art in rows:
+        by_story[str(art.story_id)].append(art)
+    cards = []
+    for story in stories:
+        arts = by_story[story.pk]
+        lead = story.lead_article or (arts[0] if arts else None)
+        sources: list[Source] = []
+        seen: set[int] = set()
+        for art in arts:
+            if art.source_id not in seen:
+                seen.add(art.source_id)
+                sources.append(art.source)
+        image = (lead.lead_image if lead else "") or next(
+            (a.lead_image for a in arts if a.lead_image), ""
+        )
+        cards.append(
+            StoryCard(
+                story=story,
+                headline=story.headline or (lead.title if lead else story.pk),
+                url=story.get_absolute_url(),
+                image=image,
+                sources=sources[:max_sources],
+                lead=lead,
+                is_sample=any(a.is_sample or a.source.is_sample for a in arts),
+                outlets=max(story.outlet_count, len(seen)),
+                articles=max(story.article_count, len(arts)),
+            )
+        )
+    return cards
+
+
+def _top_stories(limit: int = TOP_STORIES) -> list[StoryCard]:
+    """Stories ranked by the pipeline's score, then breadth of coverage, then recency."""
+    base = Story.objects.filter(merged_into__isnull=True, article_count__gt=0).select_related(
+        "lead_article"
+    )
+    order = ("-score", "-outlet_count", F("last_updated_at").desc(nulls_last=True))
+    since = timezone.now() - TOP_STORY_WINDOW
+    stories = list(base.filter(last_updated_at__gte=since).order_by(*order)[:limit])
+    if len(stories) < limit:
+        # A quiet spell (or an old demo corpus): fill with the best older stories.
+        older = base.exclude(pk__in=[s.pk for s in stories]).order_by(*order)
+        stories += list(older[: limit - len(stories)])
+    return _story_cards(stories)
+
+
+@_cacheable(60)
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("Tidings")
+    category = request.GET.get("category", "").strip()[:100]
+    latest = _cards().filter(duplicate_of__isnull=True)
+    if category:
+        latest = latest.filter(category=category)
+    page = _paginate(latest, request)
+    top = _top_stories() if page.number == 1 and not category else []
+    context = {
+        "top_stories": top,
+        "page": page,
+        "category": category,
+        "page_query": urlencode({"category": category}) + "&" if category else "",
+    }
+    return render(request, "site/home.html", context)
 
 
 def article_redirect(request: HttpRequest, article_id: str) -> HttpResponse:
-    art = get_object_or_404(Article, pk=article_id)
+    art = get_object_or_404(Article.objects.only("id", "title"), pk=article_id)
     return redirect(art.get_absolute_url(), permanent=True)
 
 
+def _ai_tools(article_id: str) -> list[tuple[str, str, str]]:
+    """(feature, label, URL) for the AI panel, or [] while the AI views are not installed."""
+    try:
+        return [
+            (name, label, reverse("ai_article", args=[article_id, name]))
+            for name, label in AI_FEATURES
+        ]
+    except NoReverseMatch:
+        return []
+
+
+def _ai_brief_url(story_id: str) -> str:
+    try:
+        return reverse("ai_story", args=[story_id])
+    except NoReverseMatch:
+        return ""
+
+
+def _related(art: Article) -> list[RelatedLink]:
+    """Precomputed related cards, minus anything that is really a copy of this article."""
+    root = art.duplicate_of_id or art.pk
+    links = list(
+        RelatedLink.objects.filter(article=art)
+        .select_related("related__source")
+        .defer("related__text", "related__html", "related__signature")
+        .annotate(teaser=Substr("related__text", 1, 400))
+        .order_by("rank")[: MAX_RELATED + 4]
+    )
+    shown: list[RelatedLink] = []
+    for link in links:
+        other = link.related
+        if other.pk == art.pk or other.pk == root or other.duplicate_of_id == root:
+            continue
+        other.teaser = link.teaser  # type: ignore[attr-defined]
+        shown.append(link)
+    return shown[:MAX_RELATED]
+
+
+def _copies(art: Article) -> list[Article]:
+    """Other publications of the same text (syndicated copies), original first."""
+    root = art.duplicate_of_id or art.pk
+    copies = (
+        Article.objects.filter(Q(pk=root) | Q(duplicate_of_id=root))
+        .exclude(pk=art.pk)
+        .select_related("source")
+        .only("id", "title", "canonical_url", "published_at", "duplicate_of_id", "source__name",
+              "source__slug", "source__favicon_url", "source__logo_url", "source__is_sample")
+        .order_by(F("published_at").asc(nulls_last=True))
+    )  # fmt: skip
+    return sorted(copies, key=lambda a: a.pk != root)
+
+
+@_cacheable(60)
 def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
-    art = get_object_or_404(Article, pk=article_id)
-    return HttpResponse(art.title)
+    art = get_object_or_404(
+        Article.objects.select_related("source", "story").defer("signature"), pk=article_id
+    )
+    if slug != art.slug:
+        return redirect(art.get_absolute_url(), permanent=True)
+    topics = list(
+        Topic.objects.filter(article_topics__article=art).order_by(
+            "-article_topics__weight", "name"
+        )[:12]
+    )
+    story = art.story
+    if story is not None and story.merged_into_id:
+        story = Story.objects.filter(pk=story.merged_into_id).first()
+    context = {
+        "article": art,
+        "source": art.source,
+        "topics": topics,
+        "related": _related(art),
+        "copies": _copies(art),
+        "story": story if story is not None and story.article_count > 1 else None,
+        "ai_tools": _ai_tools(art.pk),
+        "show_lead_image": bool(art.lead_image) and art.lead_image not in art.html,
+        "is_sample": art.is_sample or art.source.is_sample,
+        "share_url": request.build_absolute_uri(art.get_absolute_url()),
+    }
+    return render(request, "site/article.html", context)
 
 
-def story(request: HttpRequest, story_id: str) -> HttpResponse:
-    raise Http404
+@dataclass
+class OutletGroup:
+    source: Source
+    articles: list[Article]
 
 
+@_cacheable(60)
+def story(request: HttpRequest, story_id: str) -> HttpResponseBase:
+    st = get_object_or_404(Story.objects.select_related("lead_article"), pk=story_id)
+    if st.merged_into_id:
+        return redirect("story", st.merged_into_id, permanent=True)
+    arts = list(
+        _cards().filter(story=st).order_by(F("published_at").asc(nulls_last=True), "fetched_at")
+    )
+    if not arts:
+        raise Http404("story has no articles")
+    groups: dict[int, OutletGroup] = {}
+    for art in arts:
+        groups.setdefault(art.source_id, OutletGroup(art.source, [])).articles.append(art)
+    # Outlets with the most coverage first, then by who reported first.
+    outlets = sorted(groups.values(), key=lambda g: -len(g.articles))
+    lead = st.lead_article or arts[0]
+    image = lead.lead_image or next((a.lead_image for a in arts if a.lead_image), "")
+    context = {
+        "story": st,
+        "headline": st.headline or lead.title,
+        "lead": lead,
+        "image": image,
+        "outlets": outlets,
+        "timeline": arts,
+        "outlet_count": len(groups),
+        "is_sample": any(a.is_sample or a.source.is_sample for a in arts),
+        "ai_brief_url": _ai_brief_url(st.pk),
+    }
+    return render(request, "site/story.html", context)
+
+
+@_cacheable(60)
 def source(request: HttpRequest, slug: str) -> HttpResponse:
-    raise Http404
+    src = get_object_or_404(Source, slug=slug)
+    feeds: Iterable[Feed] = src.feeds.all().order_by("url")
+    health: list[FeedHealth] = [feed_health(f, timezone.now()) for f in feeds]
+    page = _paginate(_cards().filter(source=src), request)
+    context = {"source": src, "feeds": health, "page": page}
+    return render(request, "site/source.html", context)
 
 
+@_cacheable(60)
 def topic(request: HttpRequest, slug: str) -> HttpResponse:
-    raise Http404
+    tp = get_object_or_404(Topic, slug=slug)
+    arts = _cards().filter(article_topics__topic=tp, duplicate_of__isnull=True)
+    page = _paginate(arts, request)
+    stories: list[StoryCard] = []
+    if page.number == 1:
+        story_ids = (
+            Article.objects.filter(article_topics__topic=tp, story__isnull=False)
+            .values("story_id")
+            .annotate(n=Count("id"))
+            .order_by("-n")[:40]
+        )
+        candidates = Story.objects.filter(
+            pk__in=[r["story_id"] for r in story_ids], merged_into__isnull=True, article_count__gt=1
+        ).select_related("lead_article")
+        ranked = sorted(
+            candidates,
+            key=lambda s: s.last_updated_at or datetime.min.replace(tzinfo=UTC),
+            reverse=True,
+        )
+        stories = _story_cards(ranked[:6])
+    context = {"topic": tp, "page": page, "stories": stories}
+    return render(request, "site/topic.html", context)
 
 
+@_cacheable(60)
 def search(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("")
+    q = request.GET.get("q", "").strip()[: search_backend.MAX_QUERY_CHARS]
+    results = None
+    hits: list[tuple[search_backend.Hit, Article]] = []
+    if q:
+        results = search_backend.get_backend().search(q, _page_number(request))
+        if results.total and not results.hits:
+            raise Http404("no such page")
+        found = {a.pk: a for a in _cards().filter(pk__in=[h.article_id for h in results.hits])}
+        hits = [(h, found[h.article_id]) for h in results.hits if h.article_id in found]
+    context = {"q": q, "results": results, "hits": hits, "page_query": urlencode({"q": q}) + "&"}
+    return render(request, "site/search.html", context)

@@ -1,0 +1,63 @@
+"""Relative times ("2 hours ago", "yesterday") — pure functions, no Django.
+
+The same rules are implemented in ``static/site/site.js`` so that a cached page
+refreshes its ages in the reader's own time zone without drifting.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+__all__ = ["exact", "relative"]
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'} ago"
+
+
+def relative(when: datetime, now: datetime, tz: tzinfo) -> str:
+    """How long ago ``when`` was, as a reader in time zone ``tz`` would say it.
+
+    Both datetimes must be aware. Under a minute is "just now"; under an hour
+    "N minutes ago"; under 12 hours, or earlier the same calendar day, "N hours
+    ago"; the previous calendar day "yesterday"; under a week "N days ago";
+    then a date ("4 Mar", or "4 Mar 2023" in another year). A time slightly in
+    the future (clock skew up to 5 minutes) is "just now"; further ahead, the date.
+    """
+    delta = now - when
+    seconds = delta.total_seconds()
+    if seconds < -300:
+        return _date(when, now, tz)
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return _plural(int(seconds // 60), "minute")
+    local_when = when.astimezone(tz)
+    local_now = now.astimezone(tz)
+    days = (local_now.date() - local_when.date()).days
+    if seconds < 12 * 3600 or (days == 0 and seconds < 86400):
+        return _plural(int(seconds // 3600), "hour")
+    if days == 1:
+        return "yesterday"
+    if days < 7:
+        return f"{days} days ago"
+    return _date(when, now, tz)
+
+
+def _date(when: datetime, now: datetime, tz: tzinfo) -> str:
+    local = when.astimezone(tz)
+    text = f"{local.day} {_MONTHS[local.month - 1]}"
+    if local.year != now.astimezone(tz).year:
+        text += f" {local.year}"
+    return text
+
+
+def exact(when: datetime, tz: tzinfo) -> str:
+    """The full local time, e.g. "Mon 30 Jun 2025, 09:14 UTC"."""
+    local = when.astimezone(tz)
+    weekday = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[local.weekday()]
+    name = local.tzname() or ""
+    month = _MONTHS[local.month - 1]
+    return f"{weekday} {local.day} {month} {local.year}, {local:%H:%M} {name}".strip()

@@ -1,0 +1,117 @@
+"""Template tags of the reader site: times, article bodies, source marks."""
+
+from __future__ import annotations
+
+import zlib
+from datetime import UTC, datetime
+
+import nh3
+from django import template
+from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+
+from tidings.news.models import Article, Source
+from tidings.site._reltime import exact, relative
+
+register = template.Library()
+
+_BODY_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "q", "cite",
+    "figure", "figcaption", "img", "a", "em", "strong", "b", "i", "u", "s", "sub", "sup", "small",
+    "mark", "code", "pre", "abbr", "time", "table", "thead", "tbody", "tfoot", "tr", "th", "td",
+    "caption", "dl", "dt", "dd",
+}  # fmt: skip
+_BODY_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"},
+    "time": {"datetime"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "blockquote": {"cite"},
+}
+
+
+@register.simple_tag
+def reltime(when: datetime | None, css: str = "") -> SafeString:
+    """``<time>`` with the relative age as text and the exact time on hover.
+
+    ``site.js`` re-renders the text (and the title, in the reader's own time
+    zone) from ``datetime`` so a cached page never shows a stale age.
+    """
+    if when is None:
+        return mark_safe("")
+    tz = timezone.get_current_timezone()
+    now = timezone.now()
+    return format_html(
+        '<time datetime="{}" title="{}" data-rel{}>{}</time>',
+        when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        exact(when, tz),
+        format_html(' class="{}"', css) if css else "",
+        relative(when, now, tz),
+    )
+
+
+@register.filter
+def article_body(article: Article) -> SafeString:
+    """The article's clean HTML, sanitised again on output (nh3).
+
+    Relative links and images are resolved against the original article URL;
+    falls back to the plain text split into paragraphs when there is no HTML.
+    """
+    if article.html.strip():
+        cleaned = nh3.clean(
+            article.html,
+            tags=_BODY_TAGS,
+            attributes=_BODY_ATTRIBUTES,
+            url_schemes={"http", "https", "mailto"},
+            link_rel="noopener noreferrer nofollow",
+            url_relative=("rewrite_with_base", article.canonical_url),
+            set_tag_attribute_values={
+                "img": {"loading": "lazy", "decoding": "async", "referrerpolicy": "no-referrer"}
+            },
+        )
+        return mark_safe(cleaned)
+    paragraphs = [p.strip() for p in article.text.split("\n") if p.strip()]
+    return mark_safe("".join(f"<p>{escape(p)}</p>" for p in paragraphs))
+
+
+@register.filter
+def snippet(article: Article, length: int = 220) -> str:
+    """A short plain-text teaser: the description, else the start of the text."""
+    text = (article.description or "").strip() or (getattr(article, "teaser", "") or "").strip()
+    if not text and "text" not in article.get_deferred_fields():
+        text = article.text.strip()
+    return Truncator(" ".join(text.split())).chars(length)
+
+
+def _hue(key: str) -> int:
+    return zlib.crc32(key.encode()) % 360
+
+
+@register.inclusion_tag("site/_source_mark.html")
+def source_mark(source: Source, size: int = 20) -> dict[str, object]:
+    """The outlet's favicon, over a generated initial badge (shown if the icon fails)."""
+    name = source.name.strip() or source.slug
+    initial = name.removeprefix("The ").strip()[:1].upper() or "?"
+    return {
+        "source": source,
+        "size": size,
+        "icon": source.favicon_url or source.logo_url,
+        "initial": initial,
+        "hue": _hue(source.slug or name),
+    }
+
+
+@register.inclusion_tag("site/_section_nav.html", takes_context=True)
+def section_nav(context: template.Context) -> dict[str, object]:
+    """Top stories plus the most used categories, the current one marked."""
+    from tidings.site.views import categories
+
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    on_home = match is not None and match.url_name == "home"
+    current = request.GET.get("category", "") if on_home and request is not None else None
+    return {"categories": categories(), "current": current}

@@ -1,0 +1,155 @@
+"""Full-text search, on whichever engine the test database uses (SQLite FTS5 or PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from tidings.news.models import Article
+from tidings.site.search import PAGE_SIZE, get_backend
+
+from .factories import make_article, make_source
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(results) -> list[str]:
+    return [h.article_id for h in results.hits]
+
+
+def test_backend_matches_the_database():
+    name = type(get_backend()).__name__
+    assert name == {"sqlite": "SqliteBackend", "postgresql": "PostgresBackend"}[connection.vendor]
+
+
+def test_finds_words_in_title_and_text_with_highlights():
+    a = make_article(title="Lighthouse keepers strike", text="Keepers walked out over pay.")
+    b = make_article(title="Harbour news", text="The lighthouse on the point was repainted in red.")
+    make_article(title="Unrelated", text="Nothing to see here.")
+    results = get_backend().search("lighthouse")
+    assert set(ids(results)) == {a.pk, b.pk}
+    assert results.total == 2
+    # The title match ranks first.
+    assert ids(results)[0] == a.pk
+    assert "<mark>Lighthouse</mark>" in results.hits[0].title_html
+    assert "<mark>lighthouse</mark>" in results.hits[1].snippet_html
+
+
+def test_stemming_and_all_words():
+    a = make_article(title="Ferries halted", text="Ferry crossings were halted by the storm.")
+    make_article(title="Storm warning", text="A storm is coming.")
+    assert ids(get_backend().search("ferry storm")) == [a.pk]
+    assert a.pk in ids(get_backend().search("halting"))
+
+
+def test_falls_back_to_any_word_when_no_article_has_all():
+    a = make_article(title="Copper rises", text="Copper prices rose.")
+    b = make_article(title="Zinc falls", text="Zinc prices fell.")
+    assert set(ids(get_backend().search("copper zinc"))) == {a.pk, b.pk}
+
+
+def test_recent_articles_rank_higher_at_equal_relevance():
+    now = timezone.now()
+    old = make_article(title="Tidal report", text="Tides.", published_at=now - timedelta(days=200))
+    new = make_article(title="Tidal report", text="Tides.", published_at=now - timedelta(hours=1))
+    assert ids(get_backend().search("tidal")) == [new.pk, old.pk]
+
+
+def test_duplicates_are_left_out():
+    a = make_article(title="Dam opened", text="The new dam opened.")
+    make_article(title="Dam opened", text="The new dam opened.", duplicate_of=a)
+    assert ids(get_backend().search("dam")) == [a.pk]
+
+
+def test_index_follows_updates_deletes_and_bulk_inserts():
+    a = make_article(title="Orchard harvest", text="Apples.")
+    assert ids(get_backend().search("orchard")) == [a.pk]
+    a.title = "Vineyard harvest"
+    a.save()
+    assert ids(get_backend().search("orchard")) == []
+    assert ids(get_backend().search("vineyard")) == [a.pk]
+    Article.objects.filter(pk=a.pk).update(text="Grapes and quinces.")
+    assert ids(get_backend().search("quinces")) == [a.pk]
+    a.delete()
+    assert ids(get_backend().search("vineyard")) == []
+    src = make_source()
+    Article.objects.bulk_create(
+        [
+            Article(
+                id=f"{i:032x}", canonical_url=f"https://bulk.example/{i}", source=src,
+                title=f"Bulk meadow {i}", text="Meadow text.", content_hash=str(i),
+            )
+            for i in range(3)
+        ]
+    )  # fmt: skip
+    assert get_backend().search("meadow").total == 3
+
+
+def test_explicit_index_and_remove_are_idempotent():
+    a = make_article(title="Glacier retreat", text="Ice.")
+    backend = get_backend()
+    backend.index_article(a)
+    backend.index_article(a)
+    assert ids(backend.search("glacier")) == [a.pk]
+    backend.remove(a.pk)
+    backend.remove(a.pk)
+    if connection.vendor == "sqlite":
+        assert ids(backend.search("glacier")) == []
+
+
+def test_pagination():
+    src = make_source()
+    for i in range(PAGE_SIZE + 3):
+        make_article(
+            src, f"Estuary survey {i}", "Birds.", published_at=timezone.now() - timedelta(hours=i)
+        )
+    first = get_backend().search("estuary", 1)
+    second = get_backend().search("estuary", 2)
+    assert first.total == PAGE_SIZE + 3 and first.pages == 2 and first.has_next
+    assert len(first.hits) == PAGE_SIZE and len(second.hits) == 3
+    assert not set(ids(first)) & set(ids(second))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        "AND OR NOT",
+        "NEAR(",
+        "title:x",
+        "a*",
+        "-",
+        "'; DROP TABLE news_article; --",
+        "\x00",
+        "\ue000",
+    ],
+)
+def test_odd_queries_are_safe(query):
+    make_article(title="Anything", text="Something.")
+    results = get_backend().search(query)
+    assert results.total >= 0
+
+
+def test_snippets_are_escaped():
+    make_article(
+        title="Bridge <script>alert(1)</script>",
+        text="The bridge <img src=x onerror=alert(1)> reopened.",
+    )
+    hit = get_backend().search("bridge").hits[0]
+    assert "<script>" not in hit.title_html and "&lt;script&gt;" in hit.title_html
+    assert "<img" not in hit.snippet_html and "<mark>" in hit.snippet_html
+
+
+def test_search_page(client):
+    a = make_article(title="Lighthouse keepers strike", text="Keepers walked out.")
+    r = client.get("/search", {"q": "lighthouse"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "1 result for “lighthouse”" in html
+    assert a.get_absolute_url() in html and "<mark>Lighthouse</mark>" in html
+    assert "Nothing matches" in client.get("/search", {"q": "zeppelin"}).content.decode()
+    assert client.get("/search").status_code == 200
+    assert client.get("/search", {"q": "lighthouse", "page": 5}).status_code == 404
