@@ -367,3 +367,15 @@ def test_from_config_reads_settings(server: LocalServer, monkeypatch: pytest.Mon
     monkeypatch.delenv("TIDINGS_ALLOW_HOSTS")
     with Fetcher.from_config() as fetcher, pytest.raises(BlockedURLError):
         fetcher.fetch(server.url("/feed"), kind="feed")
+
+
+def test_from_config_extra_allow_exempts_one_port(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.routes["/feed"] = lambda h: reply(h, 200, FEED)
+    monkeypatch.delenv("TIDINGS_ALLOW_HOSTS", raising=False)
+    with Fetcher.from_config(extra_allow=[f"127.0.0.1:{server.port}"]) as fetcher:
+        assert fetcher.fetch(server.url("/feed"), kind="feed").content == FEED
+    other_port = [f"127.0.0.1:{server.port + 1}"]
+    with Fetcher.from_config(extra_allow=other_port) as fetcher, pytest.raises(BlockedURLError):
+        fetcher.fetch(server.url("/feed"), kind="feed")

@@ -264,3 +264,34 @@ def test_private_answers_from_dns_refused(n: int) -> None:
     resolve = _resolver({"news.test": ["93.184.215.14", ip]})
     with pytest.raises(BlockedURLError):
         _netguard.resolve_checked("news.test", 443, ALLOW_NONE, resolve)
+
+
+@pytest.mark.parametrize(
+    ("allow", "url", "allowed"),
+    [
+        ("127.0.0.1:8765", "http://127.0.0.1:8765/feed", True),
+        ("127.0.0.1:8765", "http://127.0.0.1:8766/feed", False),
+        ("127.0.0.1:80", "http://127.0.0.1/feed", True),
+        ("127.0.0.1:443", "https://127.1/feed", True),
+        ("[::1]:8080", "http://[::1]:8080/", True),
+        ("[::1]:8080", "http://[::1]:8081/", False),
+        ("localhost:8000", "http://localhost:8000/", True),
+        ("localhost:8000", "http://localhost:9000/", False),
+    ],
+)
+def test_allow_entries_with_a_port_exempt_that_port_only(
+    allow: str, url: str, allowed: bool
+) -> None:
+    if allowed:
+        check_url(url, allow_hosts=[allow], resolve=False)
+    else:
+        with pytest.raises(BlockedURLError):
+            check_url(url, allow_hosts=[allow], resolve=False)
+
+
+def test_ported_address_entry_covers_resolved_names() -> None:
+    allow = _netguard.AllowList.parse(["127.0.0.1:8765"])
+    resolve = _resolver({"pub.test": ["127.0.0.1"]})
+    assert _netguard.resolve_checked("pub.test", 8765, allow, resolve) == ["127.0.0.1"]
+    with pytest.raises(BlockedURLError):
+        _netguard.resolve_checked("pub.test", 22, allow, resolve)

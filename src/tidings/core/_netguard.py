@@ -13,6 +13,7 @@ Host spellings that C resolvers accept as IPv4 (``2130706433``, ``0x7f.1``,
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -176,20 +177,35 @@ def _norm_name(host: str) -> str:
 # --- allow-list ---------------------------------------------------------------
 
 
+_PORTED = re.compile(r"^(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:\[\]]+)):(?P<port>\d{1,5})$")
+
+
 @dataclass(frozen=True)
 class AllowList:
-    """Host names, addresses and networks exempt from the guard."""
+    """Host names, addresses and networks exempt from the guard.
+
+    Entries: ``news.example``, ``127.0.0.1``, ``10.0.0.0/8``, ``::1``, or any
+    host or address with a port (``127.0.0.1:8765``, ``[::1]:8080``) to exempt
+    that port only. An address entry also covers names resolving to it.
+    """
 
     names: frozenset[str] = frozenset()
     networks: tuple[IPNetwork, ...] = ()
+    ported: frozenset[tuple[str, int]] = frozenset()
 
     @classmethod
     def parse(cls, entries: Iterable[str]) -> AllowList:
         names: set[str] = set()
         networks: list[IPNetwork] = []
+        ported: set[tuple[str, int]] = set()
         for raw in entries:
             entry = raw.strip()
             if not entry:
+                continue
+            match = _PORTED.match(entry)
+            if match is not None:
+                host = match.group("v6") or match.group("host")
+                ported.add((_canonical(host), int(match.group("port"))))
                 continue
             try:
                 networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
@@ -204,18 +220,30 @@ class AllowList:
                 networks.append(ipaddress.ip_network(ip))
             else:
                 names.add(_norm_name(entry))
-        return cls(frozenset(names), tuple(networks))
+        return cls(frozenset(names), tuple(networks), frozenset(ported))
 
-    def allows_name(self, host: str) -> bool:
-        return _norm_name(host) in self.names
+    def allows_name(self, host: str, port: int | None = None) -> bool:
+        name = _norm_name(host)
+        return name in self.names or (name, port) in self.ported
 
-    def allows_ip(self, ip: IPAddress) -> bool:
+    def allows_ip(self, ip: IPAddress, port: int | None = None) -> bool:
         candidates: list[IPAddress] = [ip]
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
             candidates.append(ip.ipv4_mapped)
+        if any((str(c), port) in self.ported for c in candidates):
+            return True
         return any(
             c in net for c in candidates for net in self.networks if c.version == net.version
         )
+
+
+def _canonical(host: str) -> str:
+    """An address entry in its canonical form, a name lower-cased."""
+    try:
+        ip = parse_ip_host(host)
+    except InvalidURLError:
+        ip = None
+    return str(ip) if ip is not None else _norm_name(host)
 
 
 def _refusal(shown: str, why: str, url: str | None) -> BlockedURLError:
@@ -225,9 +253,16 @@ def _refusal(shown: str, why: str, url: str | None) -> BlockedURLError:
     )
 
 
-def check_ip(ip: IPAddress, allow: AllowList, *, host: str, url: str | None = None) -> None:
+def check_ip(
+    ip: IPAddress,
+    allow: AllowList,
+    *,
+    host: str,
+    port: int | None = None,
+    url: str | None = None,
+) -> None:
     """Raise BlockedURLError unless ``ip`` is public or allowed."""
-    if allow.allows_ip(ip):
+    if allow.allows_ip(ip, port):
         return
     why = blocked_reason(ip)
     if why is not None:
@@ -264,10 +299,10 @@ def resolve_checked(
     """
     literal = parse_ip_host(host)
     if literal is not None:
-        check_ip(literal, allow, host=host, url=url)
+        check_ip(literal, allow, host=host, port=port, url=url)
         return [str(literal)]
     name = _norm_name(host)
-    name_allowed = allow.allows_name(name)
+    name_allowed = allow.allows_name(name, port)
     if not name_allowed and (name == "localhost" or name.endswith(".localhost")):
         raise _refusal(name, "a loopback name", url)
     try:
@@ -283,7 +318,7 @@ def resolve_checked(
         except ValueError as exc:
             raise DNSError(f"resolver returned a bad address {answer!r} for {name!r}") from exc
         if not name_allowed:
-            check_ip(ip, allow, host=name, url=url)
+            check_ip(ip, allow, host=name, port=port, url=url)
         addresses.append(str(ip))
     return addresses
 
@@ -304,10 +339,11 @@ def parse_url(url: str) -> httpx.URL:
     return parsed
 
 
-def _literal_host(url: str) -> tuple[str, IPAddress] | None:
+def _literal_host(url: str) -> tuple[str, IPAddress, int] | None:
     try:
         parts = urlsplit(url.strip())
         raw_host = parts.hostname
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
     except ValueError:
         return None
     if not raw_host or parts.scheme.lower() not in ALLOWED_SCHEMES:
@@ -316,7 +352,7 @@ def _literal_host(url: str) -> tuple[str, IPAddress] | None:
         ip = parse_ip_host(raw_host)
     except InvalidURLError:
         return None
-    return (raw_host, ip) if ip is not None else None
+    return (raw_host, ip, port) if ip is not None else None
 
 
 def check_url(
@@ -332,16 +368,16 @@ def check_url(
     early = _literal_host(url)
     if early is not None:
         # Refuse odd IPv4 spellings (0177.0.0.1) before any URL library gets a say.
-        raw_host, ip = early
-        check_ip(ip, allow, host=raw_host, url=url)
+        raw_host, ip, raw_port = early
+        check_ip(ip, allow, host=raw_host, port=raw_port, url=url)
     parsed = parse_url(url)
     host = parsed.host
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     literal = parse_ip_host(host)
     if literal is not None:
-        check_ip(literal, allow, host=host, url=url)
+        check_ip(literal, allow, host=host, port=port, url=url)
         return parsed
-    if allow.allows_name(host):
+    if allow.allows_name(host, port):
         return parsed
     name = _norm_name(host)
     if name == "localhost" or name.endswith(".localhost"):

@@ -328,10 +328,14 @@ class Fetcher:
         )
 
     @classmethod
-    def from_config(cls) -> Fetcher:
-        """A fetcher configured from the ``TIDINGS_*`` settings. Raises ConfigError."""
+    def from_config(cls, *, extra_allow: Iterable[str] = ()) -> Fetcher:
+        """A fetcher configured from the ``TIDINGS_*`` settings. Raises ConfigError.
+
+        ``extra_allow`` adds allow-list entries to ``TIDINGS_ALLOW_HOSTS``, e.g.
+        ``"127.0.0.1:8765"`` to reach exactly one local publisher.
+        """
         return cls(
-            allow_hosts=config.read("ALLOW_HOSTS"),
+            allow_hosts=[*config.read("ALLOW_HOSTS"), *extra_allow],
             max_body_bytes=config.read("MAX_BODY_BYTES"),
             connect_timeout=config.read("CONNECT_TIMEOUT"),
             deadline=config.read("FETCH_DEADLINE"),
