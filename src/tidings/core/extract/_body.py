@@ -34,7 +34,12 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
-_KEEP_TAGS = ("p", "head", "list", "quote", "table", "code")
+# Legal and reprint notices: furniture at any length.
+_LEGAL = re.compile(
+    r"personal,?\s+non-?commercial\s+use\s+only|all\s+rights\s+reserved|"
+    r"^https?://\S+$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -144,6 +149,8 @@ def _filter(blocks: list[Block], title: str | None) -> list[Block]:
         if title_key and key.strip(" .") == title_key.strip(" ."):
             continue
         if b.words <= 12 and _BOILERPLATE.match(b.text):
+            continue
+        if b.words <= 60 and _LEGAL.search(b.text):
             continue
         if b.kind == "h" and b.level == 1:
             continue

@@ -1,0 +1,77 @@
+"""Pathological pages are bounded: they fail as ExtractionError, never hang the caller."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tidings.core.extract import ExtractionError, ExtractionTimeoutError, extract_with_timeout
+
+DATA = Path(__file__).parent / "data"
+WORDS = "The quick council report was read aloud to the assembled crowd. " * 5
+
+
+def _million_rows() -> str:
+    return (
+        f"<html><body><p>{WORDS}</p><table>"
+        + "<tr><td>x</td></tr>" * 1_000_000
+        + "</table></body></html>"
+    )
+
+
+def _huge_colspan() -> str:
+    return (
+        f"<html><body><p>{WORDS}</p><table><tr>"
+        "<td colspan=9007199254740991>a</td><td rowspan=9007199254740991>b</td>"
+        "</tr><tr><td>c</td></tr></table></body></html>"
+    )
+
+
+def _deep_nesting() -> str:
+    return (
+        "<html><body>"
+        + "<div>" * 100_000
+        + f"<p>{WORDS}</p>"
+        + "</div>" * 100_000
+        + "</body></html>"
+    )
+
+
+def _deep_unclosed() -> str:
+    return "<html><body>" + "<span><b>" * 60_000 + f"<p>{WORDS}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("build", [_million_rows, _deep_nesting, _deep_unclosed])
+def test_pathological_pages_fail_cleanly(build) -> None:
+    with pytest.raises(ExtractionError):
+        extract_with_timeout(build(), "https://patho.example/", timeout=20)
+
+
+@pytest.mark.slow
+def test_huge_colspan_is_harmless() -> None:
+    try:
+        article = extract_with_timeout(_huge_colspan(), "https://patho.example/", timeout=20)
+    except ExtractionTimeoutError:
+        pytest.fail("a huge colspan must not make extraction hang")
+    except ExtractionError:
+        return
+    assert "council report" in article.text
+
+
+def test_timeout_kills_and_replaces_the_worker() -> None:
+    page = (DATA / "harbour-wire.html").read_bytes()
+    with pytest.raises(ExtractionTimeoutError) as info:
+        extract_with_timeout(page, "https://ledger.example/x", timeout=0.0)
+    assert info.value.code == "extraction_timeout"
+    # The next call gets a fresh worker and succeeds.
+    article = extract_with_timeout(page, "https://ledger.example/x", timeout=30)
+    assert article.title == "Harbour cranes return to Port Meridian after strike ends"
+
+
+def test_errors_cross_the_process_boundary() -> None:
+    with pytest.raises(ExtractionError) as info:
+        extract_with_timeout(b"<html><body><p>too short</p></body></html>", "https://a.example/")
+    assert not isinstance(info.value, ExtractionTimeoutError)
+    assert info.value.url == "https://a.example/"
