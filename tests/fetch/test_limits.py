@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import itertools
+import socket
 import struct
 import threading
 import time
@@ -444,3 +446,33 @@ def test_slow_dns_abandoned_at_deadline(make_fetcher: Callable[..., Fetcher]) ->
     with pytest.raises(TimeoutError_, match="outlasted the fetch deadline"):
         fetcher.fetch("http://slow-dns.test/feed", kind="feed")
     assert time.monotonic() - started < 2.0
+
+
+def test_connect_timeout(make_fetcher: Callable[..., Fetcher]) -> None:
+    # A listener whose accept queue is full: the kernel drops further SYNs, so a
+    # connection attempt hangs until the client's connect timeout.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    held = []
+    for _ in range(3):
+        client = socket.socket()
+        client.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            client.connect(("127.0.0.1", port))
+        held.append(client)
+    try:
+        slept: list[float] = []
+        fetcher = make_fetcher(
+            allow_hosts=LOCAL, connect_timeout=0.4, deadline=20, retries=1, sleep=slept.append
+        )
+        started = time.monotonic()
+        with pytest.raises(TimeoutError_, match=r"connection timed out after 0\.4s"):
+            fetcher.fetch(f"http://127.0.0.1:{port}/feed", kind="feed")
+        assert time.monotonic() - started < 5
+        assert len(slept) == 1  # a connect timeout is retried like other connection errors
+    finally:
+        for client in held:
+            client.close()
+        listener.close()

@@ -498,7 +498,9 @@ class Fetcher:
             try:
                 request = self._client.build_request("GET", url, headers=headers, timeout=timeout)
                 response = self._client.send(request, stream=True)
-            except TidingsError:
+            except TidingsError as exc:
+                if exc.url is None:  # raised by the guarded connection: say which URL
+                    exc.url = shown
                 raise
             except httpx.ConnectTimeout as exc:
                 error: FetchError = TimeoutError_(
