@@ -106,7 +106,7 @@ Turkey|Turkish,Turkiye|Ankara,Istanbul
 Uganda|Ugandan|Kampala
 Ukraine|Ukrainian|Kyiv,Kiev,Kharkiv,Odesa
 United Arab Emirates|UAE,Emirati|Abu Dhabi,Dubai
-United Kingdom|UK,U.K.,Britain,Great Britain,British|London,Edinburgh,Glasgow,Manchester,Birmingham,Cardiff,Belfast
+United Kingdom|UK,U.K.,Britain,Great Britain,British|London,Edinburgh,Glasgow,Manchester,Cardiff
 United States|US,U.S.,USA,U.S.A.,America,American|Washington,New York,Los Angeles,Chicago
 Venezuela|Venezuelan|Caracas
 Vietnam|Vietnamese|Hanoi
@@ -127,7 +127,7 @@ Middle East||
 def _build() -> tuple[dict[str, str], frozenset[str]]:
     aliases: dict[str, str] = {}
     for line in _RAW.strip().splitlines():
-        name, alias_field, cities = (line.split("|") + ["", ""])[:3]
+        name, alias_field, cities = [*line.split("|"), "", ""][:3]
         aliases[name.lower()] = name
         for alias in filter(None, (a.strip() for a in alias_field.split(","))):
             aliases[alias.lower()] = name

@@ -5,7 +5,8 @@ aliases are folded together (``Kim`` -> ``Kim Jong Un``, ``Russian`` -> ``Russia
 kind is guessed from a hand-written gazetteer (:mod:`tidings.core._gazetteer`), titles
 (``President``, ``Mr``), organisation words (``Ministry``, ``Party``) and acronyms.
 
-    >>> [e.name for e in extract_entities("Kim weeps", "Kim Jong Un met Russian envoys. Kim wept.")][:2]
+    >>> found = extract_entities("Kim weeps", "Kim Jong Un met Russian envoys. Kim wept.")
+    >>> [e.name for e in found][:2]
     ['Kim Jong Un', 'Russia']
 """
 
@@ -63,7 +64,22 @@ _PLACE_WORDS = {
     "valley", "strip", "bay", "sea", "ocean", "street", "district", "square", "airport",
     "peninsula", "coast", "lake", "gulf", "north", "south", "east", "west",
 }  # fmt: skip
-_CONNECTORS = {"of", "de", "del", "la", "le", "du", "van", "von", "der", "den", "bin", "al", "el", "and"}
+_CONNECTORS = {
+    "of",
+    "de",
+    "del",
+    "la",
+    "le",
+    "du",
+    "van",
+    "von",
+    "der",
+    "den",
+    "bin",
+    "al",
+    "el",
+    "and",
+}
 _SENTENCE_STARTERS = STOPWORDS | {
     "but", "and", "so", "in", "on", "at", "after", "before", "while", "as", "if", "when", "it",
     "this", "that", "these", "those", "there", "here", "some", "many", "most", "all", "one",
@@ -95,12 +111,9 @@ def _phrases(text: str) -> list[tuple[list[str], bool, str]]:
                 start = i
                 phrase = [word]
                 j = i + 1
-                while j < len(words):
+                while j < len(words) and not re.search(r"['’]s?$", phrase[-1]):
                     nxt = words[j]
-                    if _UPPER_RE.fullmatch(nxt):
-                        phrase.append(nxt)
-                        j += 1
-                    elif (
+                    if _UPPER_RE.fullmatch(nxt) or (
                         nxt.lower() in _CONNECTORS
                         and j + 1 < len(words)
                         and _UPPER_RE.fullmatch(words[j + 1])
@@ -116,6 +129,31 @@ def _phrases(text: str) -> list[tuple[list[str], bool, str]]:
             else:
                 i += 1
     return found
+
+
+def _split(words: list[str], title_hint: bool) -> list[tuple[list[str], bool]]:
+    """Split ``Russian President Vladimir Putin`` into the place and the titled name."""
+    parts: list[tuple[list[str], bool]] = []
+    last_title = max(
+        (i for i, w in enumerate(words) if w.lower().rstrip(".") in _TITLES and i < len(words) - 1),
+        default=-1,
+    )
+    if last_title >= 0:
+        head, words, title_hint = words[:last_title], words[last_title + 1 :], True
+        if head:
+            parts.extend(_split(head, False))
+    for size in (3, 2, 1):
+        prefix = " ".join(words[:size]).lower()
+        if (
+            len(words) > size
+            and prefix in PLACE_ALIASES
+            and PLACE_ALIASES[prefix] != " ".join(words[:size])
+        ):
+            parts.append((words[:size], False))
+            words = words[size:]
+            break
+    parts.append((words, title_hint))
+    return parts
 
 
 def _clean(words: list[str]) -> list[str]:
@@ -138,10 +176,13 @@ def extract_entities(title: str, text: str, language: str | None = None) -> list
     in_title: set[str] = set()
 
     for source_index, source in enumerate((title, text)):
-        for words, initial, previous in _phrases(source):
-            words = _clean(words)
+        pieces: list[tuple[list[str], bool, bool]] = []
+        for raw, initial, previous in _phrases(source):
+            hint = previous.lower().rstrip(".") in _TITLES
+            for n, (piece, piece_hint) in enumerate(_split(_clean(raw), hint)):
+                pieces.append((piece, initial and n == 0, piece_hint))
+        for words, initial, title_hint in pieces:
             # Strip leading titles and sentence starters.
-            title_hint = previous.lower().rstrip(".") in _TITLES
             while words and (
                 words[0].lower().rstrip(".") in _TITLES
                 or (words[0].lower() in _SENTENCE_STARTERS and (initial or len(words) > 1))
@@ -155,7 +196,12 @@ def extract_entities(title: str, text: str, language: str | None = None) -> list
                 continue
             name = " ".join(words)
             lower = name.lower()
-            if len(words) == 1 and initial and lower in lowered_words and lower not in PLACE_ALIASES:
+            if (
+                len(words) == 1
+                and initial
+                and lower in lowered_words
+                and lower not in PLACE_ALIASES
+            ):
                 continue  # an ordinary word that starts a sentence
             if lower in _SENTENCE_STARTERS or len(name) < 2:
                 continue
@@ -204,7 +250,9 @@ def _kind(name: str, hint: str | None) -> EntityKind:
         return "place"
     if any(w in _ORG_WORDS for w in lower) or _ACRONYM_RE.match(name):
         return "org"
-    if lower[-1] in _PLACE_WORDS or (len(lower) > 1 and lower[0] in ("north", "south", "east", "west")):
+    if lower[-1] in _PLACE_WORDS or (
+        len(lower) > 1 and lower[0] in ("north", "south", "east", "west")
+    ):
         return "place"
     if hint == "person":
         return "person"

@@ -7,32 +7,35 @@ import unicodedata
 
 STOPWORDS: frozenset[str] = frozenset(
     """
-    a about above according across after afterwards again against ago all almost alone along already also
-    although always am among amongst an and another any anyhow anyone anything anyway anywhere are
-    around as at back be became because become becomes been before beforehand behind being below beside
-    besides between beyond both but by can cannot could did do does doing done down due during each
-    eg either else elsewhere enough etc even ever every everyone everything everywhere except few first
-    for former formerly from further get gets got had has have having he hence her here hereafter
-    hereby herein hers herself him himself his how however i ie if in inc indeed into is it its itself
-    just last latter least less let like made make many may me meanwhile might more moreover most mostly
-    much must my myself namely neither never nevertheless new next no nobody none nor not nothing now
-    nowhere of off often on once one only onto or other others otherwise our ours ourselves out over own
-    per perhaps please put quite rather re really said same say says see seem seemed seems several she
-    should since so some somehow someone something sometime sometimes somewhere still such than that the
-    their theirs them themselves then thence there thereafter thereby therefore therein these they this
-    those though through throughout thus to together too toward towards under until up upon us use used
-    very via was we well were what whatever when whence whenever where whereas whereby wherever whether
-    which while who whoever whole whom whose why will with within without would yet you your yours
-    yourself yourselves mr mrs ms dr told tell year years day days week weeks month months time times
-    two three four five six seven eight nine ten people percent news report reported reports including
-    around just way going want wants wanted take taken took come came comes know known think thought
-    monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow
-    january february march april june july august september october november december
-    """.split()
+    a about above according across after afterwards again against ago all almost alone along already
+    also although always am among amongst an and another any anyhow anyone anything anyway anywhere
+    are around as at back be became because become becomes been before beforehand behind being below
+    beside besides between beyond both but by can cannot could did do does doing done down due
+    during each eg either else elsewhere enough etc even ever every everyone everything everywhere
+    except few first for former formerly from further get gets got had has have having he hence her
+    here hereafter hereby herein hers herself him himself his how however i ie if in inc indeed into
+    is it its itself just last latter least less let like made make many may me meanwhile might more
+    moreover most mostly much must my myself namely neither never nevertheless new next no nobody
+    none nor not nothing now nowhere of off often on once one only onto or other others otherwise
+    our ours ourselves out over own per perhaps please put quite rather re really said same say says
+    see seem seemed seems several she should since so some somehow someone something sometime
+    sometimes somewhere still such than that the their theirs them themselves then thence there
+    thereafter thereby therefore therein these they this those though through throughout thus to
+    together too toward towards under until up upon us use used very via was we well were what
+    whatever when whence whenever where whereas whereby wherever whether which while who whoever
+    whole whom whose why will with within without would yet you your yours yourself yourselves mr
+    mrs ms dr told tell year years day days week weeks month months time times two three four five
+    six seven eight nine ten people percent news report reported reports including around just way
+    going want wants wanted take taken took come came comes know known think thought monday tuesday
+    wednesday thursday friday saturday sunday today yesterday tomorrow january february march april
+    june july august september october november december
+    """.split()  # noqa: SIM905
 )
 
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
-_NUMBER_RE = re.compile(r"(?<![\w.,])\d{1,3}(?:[,.]\d{3})+(?![\d])|(?<![\w.,])\d+(?:\.\d+)?(?![\d])")
+_NUMBER_RE = re.compile(
+    r"(?<![\w.,])\d{1,3}(?:[,.]\d{3})+(?![\d])|(?<![\w.,])\d+(?:\.\d+)?(?![\d])"
+)
 
 
 def fold(text: str) -> str:

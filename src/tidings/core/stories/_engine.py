@@ -1,0 +1,655 @@
+"""Online story clustering, related articles and top stories over an in-memory index."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import zlib
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from tidings.core.entities import Entity, extract_entities
+from tidings.core.stories._model import PairModel
+from tidings.core.stories._text import lead, numbers, tokens
+
+MAX_TOKENS = 800  # body tokens kept per article (event identity lives in the first part)
+QUERY_TERMS = 14  # heaviest terms used to look up candidates
+INDEX_TERMS = 40  # heaviest terms under which an article is indexed
+QUERY_ENTITIES = 8
+POSTINGS_PER_KEY = 400  # most recent postings read per term
+CANDIDATES = 48
+MAX_DF_SHARE = 0.08  # terms in more than this share of articles are not looked up
+
+
+@dataclass(frozen=True)
+class StoryInput:
+    """An article as the story engine sees it (after extraction and deduplication)."""
+
+    id: str
+    title: str
+    text: str
+    source: str
+    published: datetime | None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Where :meth:`StoryEngine.add` put an article.
+
+    ``merged`` lists story ids that were folded into ``story_id`` by this article: the
+    caller must re-point their articles (``story_of`` already answers with the new id).
+    """
+
+    article_id: str
+    story_id: str
+    new_story: bool
+    score: float
+    merged: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RelatedItem:
+    article_id: str
+    score: float
+    same_story: bool
+    reason: str
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised ``float32`` vectors of ``dim`` columns."""
+
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class BackgroundDF:
+    """Document frequencies counted on a background corpus, added to the online counts.
+
+    They steady the IDF of a young installation; the online counts take over as articles
+    accumulate. Terms are content words; entities are keyed ``@slug``.
+    """
+
+    documents: int
+    counts: dict[str, int]
+
+    @classmethod
+    def empty(cls) -> BackgroundDF:
+        return cls(0, {})
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> BackgroundDF:
+        """The shipped table (``data/background_df.json.gz``), or the one at ``path``."""
+        if path is None:
+            ref = resources.files("tidings.core.stories").joinpath(BACKGROUND_FILE)
+            if not ref.is_file():
+                return cls.empty()
+            raw = ref.read_bytes()
+        else:
+            raw = Path(path).read_bytes()
+        data = json.loads(gzip.decompress(raw))
+        return cls(int(data["documents"]), {str(k): int(v) for k, v in data["counts"].items()})
+
+    def dump(self) -> bytes:
+        payload = {"documents": self.documents, "counts": dict(sorted(self.counts.items()))}
+        return gzip.compress(json.dumps(payload, separators=(",", ":")).encode(), mtime=0)
+
+
+BACKGROUND_FILE = "data/background_df.json.gz"
+
+
+@dataclass
+class _Doc:
+    idx: int
+    id: str
+    source: str
+    day: float | None
+    full_ids: np.ndarray
+    full_tf: np.ndarray
+    title_ids: np.ndarray
+    title_tf: np.ndarray
+    lead_ids: np.ndarray
+    lead_tf: np.ndarray
+    ent_ids: np.ndarray
+    ent_w: np.ndarray
+    nums: frozenset[str]
+    entities: tuple[Entity, ...]
+    story: int
+    duplicate_of: int | None = None
+
+
+def _bag(ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    if not ids:
+        return np.zeros(0, np.int32), np.zeros(0, np.float32)
+    counts = Counter(ids)
+    keys = np.fromiter(sorted(counts), np.int32, len(counts))
+    tf = np.array([1.0 + math.log(counts[int(k)]) for k in keys], np.float32)
+    return keys, tf
+
+
+def _day(published: datetime | None) -> float | None:
+    if published is None:
+        return None
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    return published.timestamp() / 86400.0
+
+
+class StoryEngine:
+    """Assigns articles to stories online and answers related-article queries.
+
+    Deterministic: the same articles added in the same order give the same stories.
+    Story ids are the id of the story's first article.
+    """
+
+    def __init__(
+        self,
+        *,
+        embedder: Embedder | None = None,
+        model: PairModel | None = None,
+        background: BackgroundDF | None = None,
+    ) -> None:
+        self.embedder = embedder  # reserved: dense evidence did not help event identity
+        self.model = model if model is not None else PairModel.load()
+        self._vocab: dict[str, int] = {}
+        self._df: np.ndarray = np.zeros(1024, np.float32)
+        self._n = 0
+        if background is None:
+            background = BackgroundDF.load()
+        self._n_background = background.documents
+        for term, count in background.counts.items():
+            idx = self._term(term)
+            self._df[idx] = count
+        self._docs: list[_Doc] = []
+        self._by_id: dict[str, int] = {}
+        self._postings: dict[int, array[int]] = defaultdict(lambda: array("i"))
+        self._story_root: list[int] = []  # union-find parent per story number
+        self._story_members: dict[int, list[int]] = {}
+        self._story_name: dict[int, str] = {}
+        self._duplicates: dict[int, list[int]] = defaultdict(list)
+
+    # ------------------------------------------------------------------ vocabulary
+
+    def _term(self, term: str) -> int:
+        idx = self._vocab.get(term)
+        if idx is None:
+            idx = len(self._vocab)
+            self._vocab[term] = idx
+            if idx >= len(self._df):
+                self._df = np.concatenate([self._df, np.zeros(len(self._df), np.float32)])
+        return idx
+
+    def _idf(self, ids: np.ndarray) -> np.ndarray:
+        total = self._n + self._n_background + 1.0
+        return np.log(total / (self._df[ids] + 1.0)).astype(np.float32) + 1.0
+
+    # ------------------------------------------------------------------ documents
+
+    def _make_doc(self, article: StoryInput, entities: Sequence[Entity] | None) -> _Doc:
+        body = tokens(article.text)[:MAX_TOKENS]
+        title = tokens(article.title)
+        lead_words = tokens(lead(article.title, article.text))
+        term = self._term
+        full_ids, full_tf = _bag([term(w) for w in title + title + body])
+        title_ids, title_tf = _bag([term(w) for w in title])
+        lead_ids, lead_tf = _bag([term(w) for w in lead_words])
+        ents = (
+            tuple(entities)
+            if entities is not None
+            else tuple(extract_entities(article.title, article.text, article.language)[:40])
+        )
+        ent_map: dict[int, float] = {}
+        for ent in ents:
+            key = term("@" + ent.slug)
+            ent_map[key] = ent_map.get(key, 0.0) + ent.weight
+        ent_keys = sorted(ent_map)
+        return _Doc(
+            idx=len(self._docs),
+            id=article.id,
+            source=article.source.lower().removeprefix("www."),
+            day=_day(article.published),
+            full_ids=full_ids,
+            full_tf=full_tf,
+            title_ids=title_ids,
+            title_tf=title_tf,
+            lead_ids=lead_ids,
+            lead_tf=lead_tf,
+            ent_ids=np.asarray(ent_keys, np.int32),
+            ent_w=np.asarray([math.sqrt(ent_map[k]) for k in ent_keys], np.float32),
+            nums=frozenset(numbers(article.title + "\n" + article.text[:3000])),
+            entities=ents,
+            story=-1,
+        )
+
+    def _count(self, doc: _Doc) -> None:
+        keys = np.union1d(doc.full_ids, doc.ent_ids)
+        self._df[keys] += 1.0
+        self._n += 1
+
+    # ------------------------------------------------------------------ retrieval
+
+    def _query_keys(self, doc: _Doc, terms: int = QUERY_TERMS) -> list[int]:
+        limit = max(30.0, MAX_DF_SHARE * (self._n + self._n_background))
+        keys: list[int] = []
+        if len(doc.full_ids):
+            weights = doc.full_tf * self._idf(doc.full_ids)
+            order = np.lexsort((doc.full_ids, -weights))
+            for pos in order:
+                key = int(doc.full_ids[pos])
+                if self._df[key] <= limit:
+                    keys.append(key)
+                    if len(keys) >= terms:
+                        break
+        if len(doc.ent_ids):
+            weights = doc.ent_w * self._idf(doc.ent_ids)
+            order = np.lexsort((doc.ent_ids, -weights))
+            for pos in order[:QUERY_ENTITIES]:
+                key = int(doc.ent_ids[pos])
+                if self._df[key] <= limit:
+                    keys.append(key)
+        return keys
+
+    def _candidates(self, doc: _Doc, size: int) -> list[int]:
+        scores: dict[int, float] = defaultdict(float)
+        keys = self._query_keys(doc)
+        if not keys:
+            return []
+        idf = self._idf(np.asarray(keys, np.int32))
+        for key, weight in zip(keys, idf, strict=True):
+            w = float(weight)
+            for other in self._postings.get(key, ())[-POSTINGS_PER_KEY:]:
+                scores[other] += w
+        scores.pop(doc.idx, None)
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], -item[0]))
+        return [idx for idx, _ in ranked[:size]]
+
+    def _index(self, doc: _Doc) -> None:
+        for key in self._query_keys(doc, INDEX_TERMS):
+            self._postings[key].append(doc.idx)
+
+    # ------------------------------------------------------------------ features
+
+    def _cos(
+        self, a_ids: np.ndarray, a_tf: np.ndarray, b_ids: np.ndarray, b_tf: np.ndarray
+    ) -> float:
+        if not len(a_ids) or not len(b_ids):
+            return 0.0
+        _, ia, ib = np.intersect1d(a_ids, b_ids, assume_unique=True, return_indices=True)
+        if not len(ia):
+            return 0.0
+        wa = a_tf * self._idf(a_ids)
+        wb = b_tf * self._idf(b_ids)
+        dot = float(np.dot(wa[ia], wb[ib]))
+        return dot / (float(np.linalg.norm(wa)) * float(np.linalg.norm(wb)) + 1e-9)
+
+    def _features(self, a: _Doc, b: _Doc) -> list[float]:
+        cos_full = self._cos(a.full_ids, a.full_tf, b.full_ids, b.full_tf)
+        cos_title = self._cos(a.title_ids, a.title_tf, b.title_ids, b.title_tf)
+        cos_lead = self._cos(a.lead_ids, a.lead_tf, b.lead_ids, b.lead_tf)
+        cos_cross = max(
+            self._cos(a.title_ids, a.title_tf, b.lead_ids, b.lead_tf),
+            self._cos(b.title_ids, b.title_tf, a.lead_ids, a.lead_tf),
+        )
+        cos_ent = self._cos(a.ent_ids, a.ent_w, b.ent_ids, b.ent_w)
+        shared = np.intersect1d(a.ent_ids, b.ent_ids, assume_unique=True)
+        rare = 0.0
+        if len(shared):
+            rare = float(np.sum(np.maximum(self._idf(shared) - 3.0, 0.0)))
+        shared_nums = len(a.nums & b.nums)
+        if a.day is not None and b.day is not None:
+            gap, unknown = math.log1p(abs(a.day - b.day)), 0.0
+        else:
+            gap, unknown = 0.0, 1.0
+        return [
+            cos_full,
+            cos_title,
+            cos_lead,
+            cos_cross,
+            cos_ent,
+            math.log1p(rare),
+            math.log1p(shared_nums),
+            gap,
+            unknown,
+            1.0 if a.source == b.source else 0.0,
+            cos_full * cos_full,
+            cos_title * cos_ent,
+        ]
+
+    def pair_features(self, a_id: str, b_id: str) -> list[float]:
+        """The model's features for two stored articles (for training and inspection)."""
+        return self._features(self._docs[self._by_id[a_id]], self._docs[self._by_id[b_id]])
+
+    def _scores(self, doc: _Doc, others: Sequence[int]) -> np.ndarray:
+        if not others:
+            return np.zeros(0)
+        rows = np.array([self._features(doc, self._docs[o]) for o in others], np.float64)
+        return self.model.probability(rows)
+
+    # ------------------------------------------------------------------ stories
+
+    def _find(self, story: int) -> int:
+        root = story
+        while self._story_root[root] != root:
+            root = self._story_root[root]
+        while self._story_root[story] != root:
+            self._story_root[story], story = root, self._story_root[story]
+        return root
+
+    def _new_story(self, doc: _Doc) -> int:
+        number = len(self._story_root)
+        self._story_root.append(number)
+        self._story_members[number] = []
+        self._story_name[number] = doc.id
+        return number
+
+    def _join(self, doc: _Doc, story: int) -> None:
+        doc.story = story
+        self._story_members[story].append(doc.idx)
+
+    def add(
+        self,
+        article: StoryInput,
+        *,
+        duplicate_of: str | None = None,
+        entities: Sequence[Entity] | None = None,
+    ) -> Assignment:
+        """Assign ``article`` to a story (online, in arrival order).
+
+        ``duplicate_of`` names an already added article this one duplicates: it joins that
+        story and is never offered as related to it. ``entities`` may be passed when the
+        caller already extracted them (they are otherwise extracted here).
+        Raises ``ValueError`` for an id that was already added or an unknown duplicate.
+        """
+        if article.id in self._by_id:
+            raise ValueError(f"article {article.id!r} was already added")
+        doc = self._make_doc(article, entities)
+        if duplicate_of is not None:
+            if duplicate_of not in self._by_id:
+                raise ValueError(f"unknown article {duplicate_of!r}")
+            original = self._docs[self._by_id[duplicate_of]]
+            canonical = original.duplicate_of if original.duplicate_of is not None else original.idx
+            doc.duplicate_of = canonical
+            self._register(doc)
+            self._duplicates[canonical].append(doc.idx)
+            story = self._find(original.story)
+            self._join(doc, story)
+            return Assignment(article.id, self._story_name[story], False, 1.0, ())
+
+        self._register(doc)
+        candidates = self._candidates(doc, CANDIDATES)
+        probs = self._scores(doc, candidates)
+        links: dict[int, list[float]] = defaultdict(list)
+        for other, p in zip(candidates, probs, strict=True):
+            links[self._find(self._docs[other].story)].append(float(p))
+        depth = int(self.model.extra.get("link_depth", 1))
+        best: dict[int, float] = {}
+        for story, values in links.items():
+            # Mean of the strongest links, counting missing links to big stories as zero:
+            # one chance resemblance must not chain two events together.
+            m = min(depth, len(self._story_members[story]))
+            top = sorted(values, reverse=True)[:m]
+            best[story] = sum(top) / m
+        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+        model = self.model
+        if ranked and ranked[0][1] >= model.assign_threshold:
+            target, score = ranked[0]
+            to_merge = [s for s, p in ranked[1:] if p >= model.merge_threshold]
+            merged: list[str] = []
+            for other_story in to_merge:
+                keep, gone = min(target, other_story), max(target, other_story)
+                self._story_root[gone] = keep
+                self._story_members[keep].extend(self._story_members.pop(gone))
+                merged.append(self._story_name[gone])
+                target = keep
+            self._join(doc, target)
+            self._index(doc)
+            return Assignment(article.id, self._story_name[target], False, score, tuple(merged))
+        story = self._new_story(doc)
+        self._join(doc, story)
+        self._index(doc)
+        return Assignment(article.id, doc.id, True, ranked[0][1] if ranked else 0.0, ())
+
+    def _register(self, doc: _Doc) -> None:
+        self._docs.append(doc)
+        self._by_id[doc.id] = doc.idx
+        self._count(doc)
+
+    def story_of(self, article_id: str) -> str:
+        """The story id of an added article (raises ``KeyError`` for an unknown id)."""
+        doc = self._docs[self._by_id[article_id]]
+        return self._story_name[self._find(doc.story)]
+
+    def stories(self) -> dict[str, str]:
+        """``{article_id: story_id}`` for every added article."""
+        return {doc.id: self._story_name[self._find(doc.story)] for doc in self._docs}
+
+    def entities_of(self, article_id: str) -> tuple[Entity, ...]:
+        return self._docs[self._by_id[article_id]].entities
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._by_id
+
+    # ------------------------------------------------------------------ related
+
+    def related(
+        self, article_id: str, k: int = 6, *, exclude: Collection[str] = ()
+    ) -> list[RelatedItem]:
+        """Up to ``k`` related articles: same story first, then related stories.
+
+        Never the article itself, its duplicates or ids in ``exclude``; only articles above
+        the model's relevance floor; at most two per outlet unless nothing else qualifies.
+        """
+        doc = self._docs[self._by_id[article_id]]
+        canonical = doc.duplicate_of if doc.duplicate_of is not None else doc.idx
+        banned = {canonical, *self._duplicates.get(canonical, ())}
+        banned.update(self._by_id[x] for x in exclude if x in self._by_id)
+        story = self._find(doc.story)
+        members = [m for m in self._story_members[story] if m not in banned]
+        pool = set(self._candidates(doc, CANDIDATES * 2)) | set(members[-200:])
+        pool = {i for i in pool if i not in banned and self._docs[i].duplicate_of is None}
+        ordered = sorted(pool)
+        if not ordered:
+            return []
+        rows = np.array([self._features(doc, self._docs[o]) for o in ordered], np.float64)
+        probs = self.model.probability(rows)
+        scored: list[tuple[float, int, bool]] = []
+        for other, p, row in zip(ordered, probs, rows, strict=True):
+            same = self._find(self._docs[other].story) == story
+            if same:
+                scored.append((1.0 + float(p), other, True))
+            else:
+                relevance = max(float(p), 0.5 * float(row[0]) + 0.5 * float(row[4]))
+                if (
+                    relevance >= self.model.related_floor
+                    and row[0] >= 0.5 * self.model.related_floor
+                ):
+                    scored.append((relevance, other, False))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        chosen: list[tuple[float, int, bool]] = []
+        per_source: Counter[str] = Counter()
+        spill: list[tuple[float, int, bool]] = []
+        for item in scored:
+            source = self._docs[item[1]].source
+            if per_source[source] >= 2 or (source == doc.source and per_source[source] >= 1):
+                spill.append(item)
+                continue
+            per_source[source] += 1
+            chosen.append(item)
+            if len(chosen) >= k:
+                break
+        if len(chosen) < k:
+            chosen.extend(spill[: k - len(chosen)])
+            chosen.sort(key=lambda item: (-item[0], item[1]))
+        return [
+            RelatedItem(
+                self._docs[idx].id,
+                round(min(score, 2.0) / (2.0 if same else 1.0), 4),
+                same,
+                "Same story" if same else self._reason(doc, self._docs[idx]),
+            )
+            for score, idx, same in chosen
+        ]
+
+    def _reason(self, a: _Doc, b: _Doc) -> str:
+        b_slugs = {e.slug for e in b.entities}
+        shared = [e.name for e in a.entities if e.slug in b_slugs]
+        if not shared:
+            return "Related coverage"
+        return "Also about " + ", ".join(shared[:2])
+
+    # ------------------------------------------------------------------ top stories
+
+    def top_stories(self, now: datetime, limit: int = 20) -> list[tuple[str, float]]:
+        """Stories ranked by distinct outlets, velocity (last 6 h) and recency.
+
+        Articles without a publication time count as published when they were added
+        relative to ``now`` is unknown; they add breadth but no velocity or recency.
+        """
+        now_day = _day(now)
+        assert now_day is not None
+        ranked: list[tuple[float, str]] = []
+        for story, members in self._story_members.items():
+            if self._find(story) != story:
+                continue
+            docs = [self._docs[m] for m in members if self._docs[m].duplicate_of is None]
+            if not docs:
+                continue
+            outlets = len({d.source for d in docs})
+            days = [d.day for d in docs if d.day is not None and d.day <= now_day + 0.01]
+            newest = max(days) if days else None
+            age_hours = (now_day - newest) * 24.0 if newest is not None else 48.0
+            recent = sum(1 for d in days if (now_day - d) * 24.0 <= 6.0)
+            score = (math.log1p(outlets) * 2.0 + math.log1p(recent)) * math.exp(-age_hours / 24.0)
+            ranked.append((round(score, 6), self._story_name[story]))
+        ranked.sort(key=lambda item: (-item[0], item[1]))
+        return [(name, score) for score, name in ranked[:limit]]
+
+    # ------------------------------------------------------------------ persistence
+
+    def article_state(self, article_id: str) -> bytes:
+        """A compact blob from which :meth:`restore` rebuilds this article's evidence."""
+        doc = self._docs[self._by_id[article_id]]
+        inverse = self._inverse_vocab()
+        payload = {
+            "id": doc.id,
+            "source": doc.source,
+            "day": doc.day,
+            "full": [[inverse[int(i)] for i in doc.full_ids], doc.full_tf.round(4).tolist()],
+            "title": [[inverse[int(i)] for i in doc.title_ids], doc.title_tf.round(4).tolist()],
+            "lead": [[inverse[int(i)] for i in doc.lead_ids], doc.lead_tf.round(4).tolist()],
+            "nums": sorted(doc.nums),
+            "entities": [[e.name, e.kind, e.slug, e.weight] for e in doc.entities],
+            "dup": self._docs[doc.duplicate_of].id if doc.duplicate_of is not None else None,
+        }
+        return zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 6)
+
+    def _inverse_vocab(self) -> list[str]:
+        cached = getattr(self, "_inverse_cache", None)
+        if cached is None or len(cached) != len(self._vocab):
+            cached = [""] * len(self._vocab)
+            for term, idx in self._vocab.items():
+                cached[idx] = term
+            self._inverse_cache = cached
+        return cached
+
+    def export_state(self) -> list[tuple[str, bytes, str]]:
+        """``[(article_id, blob, story_id)]`` in arrival order, for :meth:`restore`."""
+        return [(d.id, self.article_state(d.id), self.story_of(d.id)) for d in self._docs]
+
+    @classmethod
+    def restore(
+        cls,
+        records: Iterable[tuple[bytes, str]],
+        *,
+        embedder: Embedder | None = None,
+        model: PairModel | None = None,
+        background: BackgroundDF | None = None,
+    ) -> StoryEngine:
+        """Rebuild an engine from ``(blob, story_id)`` pairs in arrival order.
+
+        Stories are taken as given (no re-clustering); the index and document
+        frequencies are rebuilt exactly as they were.
+        """
+        engine = cls(embedder=embedder, model=model, background=background)
+        story_numbers: dict[str, int] = {}
+        for blob, story_id in records:
+            data = json.loads(zlib.decompress(blob))
+            doc = engine._doc_from_state(data)
+            engine._register(doc)
+            number = story_numbers.get(story_id)
+            if number is None:
+                number = engine._new_story(doc)
+                engine._story_name[number] = story_id
+                story_numbers[story_id] = number
+            engine._join(doc, number)
+            if data.get("dup") is not None and data["dup"] in engine._by_id:
+                canonical = engine._by_id[data["dup"]]
+                doc.duplicate_of = canonical
+                engine._duplicates[canonical].append(doc.idx)
+            else:
+                engine._index(doc)
+        return engine
+
+    def _doc_from_state(self, data: dict[str, Any]) -> _Doc:
+        def bag(pair: list[list[Any]]) -> tuple[np.ndarray, np.ndarray]:
+            terms, tf = pair
+            ids = np.asarray([self._term(t) for t in terms], np.int32)
+            weights = np.asarray(tf, np.float32)
+            order = np.argsort(ids, kind="stable")
+            return ids[order], weights[order]
+
+        full_ids, full_tf = bag(data["full"])
+        title_ids, title_tf = bag(data["title"])
+        lead_ids, lead_tf = bag(data["lead"])
+        entities = tuple(Entity(n, k, s, w) for n, k, s, w in data["entities"])
+        ent_map: dict[int, float] = {}
+        for ent in entities:
+            key = self._term("@" + ent.slug)
+            ent_map[key] = ent_map.get(key, 0.0) + ent.weight
+        keys = sorted(ent_map)
+        return _Doc(
+            idx=len(self._docs),
+            id=str(data["id"]),
+            source=str(data["source"]),
+            day=data["day"],
+            full_ids=full_ids,
+            full_tf=full_tf,
+            title_ids=title_ids,
+            title_tf=title_tf,
+            lead_ids=lead_ids,
+            lead_tf=lead_tf,
+            ent_ids=np.asarray(keys, np.int32),
+            ent_w=np.asarray([math.sqrt(ent_map[k]) for k in keys], np.float32),
+            nums=frozenset(data["nums"]),
+            entities=entities,
+            story=-1,
+        )
+
+
+def count_background(articles: Iterable[StoryInput], min_df: int = 2) -> BackgroundDF:
+    """Count document frequencies of ``articles`` the way the engine does."""
+    engine = StoryEngine(model=PairModel.load(), background=BackgroundDF.empty())
+    n = 0
+    for article in articles:
+        engine._register(engine._make_doc(article, None))
+        n += 1
+    counts = {
+        term: int(engine._df[idx])
+        for term, idx in engine._vocab.items()
+        if engine._df[idx] >= min_df
+    }
+    return BackgroundDF(n, counts)

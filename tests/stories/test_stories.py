@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tidings.bench import stories as bench
+from tidings.core.entities import extract_entities, slugify
+from tidings.core.stories import (
+    HashingEmbedder,
+    StoryEngine,
+    StoryInput,
+    evaluate,
+    evaluate_related,
+    make_embedder,
+)
+from tidings.core.stories.train import load_jsonl, to_input
+
+DATA = Path(__file__).parent / "data"
+SAMPLE = DATA / "sample_articles.jsonl"
+CORPORA = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "stories"
+
+
+def _engine() -> StoryEngine:
+    engine = StoryEngine()
+    for row in load_jsonl(SAMPLE):
+        engine.add(to_input(row))
+    return engine
+
+
+def test_same_event_from_two_outlets_is_one_story():
+    engine = _engine()
+    assert (
+        engine.story_of("kim-wire") == engine.story_of("kim-daily") == engine.story_of("kim-agency")
+    )
+    assert engine.story_of("navy-arctic") == engine.story_of("navy-arctic-2")
+    assert engine.story_of("flood-1") == engine.story_of("flood-2")
+    assert engine.story_of("navy-arctic") != engine.story_of("kim-wire")
+    assert engine.story_of("chess-1") not in {
+        engine.story_of("kim-wire"),
+        engine.story_of("flood-1"),
+    }
+
+
+def test_sharing_only_russia_is_not_related():
+    engine = _engine()
+    related = engine.related("kim-wire", k=6)
+    ids = [item.article_id for item in related]
+    assert ids[:2] and set(ids[:2]) == {"kim-daily", "kim-agency"}
+    assert all(item.same_story and item.reason == "Same story" for item in related[:2])
+    assert "navy-arctic" not in ids and "navy-arctic-2" not in ids
+    assert "kim-wire" not in [i.article_id for i in engine.related("kim-daily")]
+
+
+def test_related_excludes_duplicates_and_excluded_ids():
+    engine = _engine()
+    dup = to_input(load_jsonl(SAMPLE)[0])
+    copy = StoryInput("kim-wire-copy", dup.title, dup.text, "mirror.example", dup.published)
+    assignment = engine.add(copy, duplicate_of="kim-wire")
+    assert assignment.story_id == engine.story_of("kim-wire")
+    assert "kim-wire-copy" not in [i.article_id for i in engine.related("kim-wire")]
+    assert "kim-wire" not in [i.article_id for i in engine.related("kim-wire-copy")]
+    ids = [i.article_id for i in engine.related("kim-daily", exclude={"kim-agency"})]
+    assert "kim-agency" not in ids and "kim-wire" in ids
+    with pytest.raises(ValueError):
+        engine.add(copy)
+
+
+def test_deterministic_and_restorable():
+    first, second = _engine(), _engine()
+    assert first.stories() == second.stories()
+    restored = StoryEngine.restore((blob, story) for _, blob, story in first.export_state())
+    assert restored.stories() == first.stories()
+    for article_id in first.stories():
+        assert first.related(article_id) == restored.related(article_id)
+    # The restored engine keeps clustering new articles like the original.
+    row = load_jsonl(SAMPLE)[6]
+    late = StoryInput("flood-3", row["title"] + " update", row["text"], "late.example", None)
+    assert restored.add(late).story_id == first.add(late).story_id == first.story_of("flood-1")
+
+
+def test_top_stories_prefers_broad_recent_coverage():
+    engine = _engine()
+    now = to_input(load_jsonl(SAMPLE)[0]).published
+    assert now is not None
+    top = engine.top_stories(now.replace(hour=16), limit=3)
+    assert top[0][0] == engine.story_of("kim-wire")
+    assert [s for s, _ in top].index(engine.story_of("flood-1")) > 0
+
+
+def test_entities_fold_aliases_and_kinds():
+    text = (
+        "Russian President Vladimir Putin met Kim Jong-un in Pyongyang. Kim thanked Putin. "
+        "The Ministry of Defence in London said North Korean troops fought in the Kursk region."
+    )
+    entities = {e.slug: e for e in extract_entities("Kim Jong Un meets Putin", text)}
+    assert slugify("Kim Jong-un") == slugify("Kim Jong Un") == "kim-jong-un"
+    assert entities["kim-jong-un"].kind == "person"
+    assert entities["vladimir-putin"].kind == "person"
+    assert entities["russia"].kind == "place"
+    assert entities["north-korea"].kind == "place"
+    assert entities["ministry-of-defence"].kind == "org"
+    assert "kim" not in entities and "putin" not in entities
+    assert abs(sum(e.weight for e in entities.values()) - 1.0) < 0.01
+
+
+def test_evaluate_known_values():
+    labels = {"a": "x", "b": "x", "c": "y", "d": "y"}
+    perfect = evaluate({"a": "1", "b": "1", "c": "2", "d": "2"}, labels)
+    assert perfect["pairwise_f1"] == perfect["bcubed_f1"] == 1.0
+    lumped = evaluate({"a": "1", "b": "1", "c": "1", "d": "1"}, labels)
+    assert lumped["pairwise_precision"] == pytest.approx(2 / 6)
+    assert lumped["bcubed_recall"] == 1.0
+    rel = evaluate_related({"a": ["c", "b"], "b": ["a"], "c": ["d"], "d": []}, labels)
+    assert rel["hit_at_1"] == 0.5 and rel["p_at_5"] == 0.75
+
+
+def test_hashing_embedder_is_normalised_and_deterministic():
+    embedder = make_embedder("builtin")
+    assert isinstance(embedder, HashingEmbedder)
+    vectors = embedder.embed(["Floods in Esterra", "Floods in Esterra", ""])
+    assert vectors.dtype == np.float32 and vectors.shape == (3, embedder.dim)
+    assert np.allclose(np.linalg.norm(vectors[0]), 1.0)
+    assert np.array_equal(vectors[0], vectors[1]) and not vectors[2].any()
+
+
+def test_bench_json_output(capsys):
+    assert bench.main([str(SAMPLE), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"stories", "related"}
+    assert out["stories"]["kim-daily"] == out["stories"]["kim-wire"]
+    assert "navy-arctic" not in out["related"]["kim-wire"]
+
+
+def test_synthetic_stream_runs():
+    result = bench.run_synthetic(300)
+    assert result["articles"] == 300 and result["assign_p99_ms"] > 0
+
+
+@pytest.mark.slow
+def test_dev_events_quality():
+    path = CORPORA / "events-dev.jsonl"
+    if not path.exists():
+        pytest.skip("labelled corpora not available")
+    stories, related, rows = bench.run_corpus(str(path))
+    labels = {str(r["id"]): str(r["event"]) for r in rows}
+    clustering = evaluate(stories, labels)
+    ranking = evaluate_related(related, labels)
+    assert clustering["bcubed_f1"] >= 0.85
+    assert clustering["pairwise_f1"] >= 0.7
+    assert ranking["hit_at_1"] >= 0.9
+    assert Counter(stories.values()).most_common(1)[0][1] < 40
