@@ -1,30 +1,41 @@
-"""The serialized stage after extraction: near-duplicate folding and story assignment.
+"""The serialized stage after extraction: near-duplicate folding, stories, topics, related cards.
 
 Articles are stored by many workers in parallel; this stage visits them one
 at a time in arrival order under a lease, so "the first copy" of a wire story
 and the story a new article joins are decided exactly once, whatever the
-number of workers. Its in-memory indexes are a cache of the database,
-re-synchronised from ``story_seq`` when another process held the lease.
+number of workers. Its in-memory engine is a cache of the database, rebuilt
+from the stored evidence when another process held the lease meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from tidings.core.dedupe import NearDuplicateIndex
-from tidings.news.models import Article, Lease
+from tidings.core.stories import Assignment, StoryEngine, StoryInput
+from tidings.news.models import (
+    Article,
+    ArticleTopic,
+    Lease,
+    RelatedLink,
+    Story,
+    Topic,
+)
 
 log = logging.getLogger("tidings.stories")
 
 LEASE_NAME = "assign"
 LEASE_TTL = timedelta(minutes=2)
 NEAR_DUPLICATE_THRESHOLD = 0.8
+RELATED_CARDS = 6
+REFRESH_RELATED_OF = 12  # same-story articles whose cards are refreshed when one arrives
 
 
 def acquire(name: str, holder: str, ttl: timedelta = LEASE_TTL) -> bool:
@@ -47,28 +58,34 @@ def release(name: str, holder: str) -> None:
 
 
 class _State:
-    """Per-process cache of the assignment indexes."""
+    """Per-process cache: the story engine and the near-duplicate index."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.synced_seq = -1
         self.dupes = NearDuplicateIndex()
+        self.engine = StoryEngine()
 
     def sync(self) -> None:
         last = Article.objects.aggregate(m=Max("story_seq"))["m"]
         last = -1 if last is None else int(last)
         if last == self.synced_seq:
             return
-        if last < self.synced_seq:  # database was reset (recluster, tests)
-            self.__init__()  # type: ignore[misc]
+        # Another process assigned articles (or the database was reset): rebuild.
         rows = (
-            Article.objects.filter(story_seq__gt=self.synced_seq, duplicate_of__isnull=True)
+            Article.objects.filter(story_seq__isnull=False)
             .order_by("story_seq")
-            .values_list("id", "signature")
+            .values_list("id", "signature", "story_evidence", "story_id", "duplicate_of_id")
         )
-        for aid, sig in rows.iterator(chunk_size=2000):
-            if sig:
-                self.dupes.add(aid, bytes(sig))
+        dupes = NearDuplicateIndex()
+        records: list[tuple[bytes, str]] = []
+        for aid, sig, evidence, story_id, dup in rows.iterator(chunk_size=2000):
+            if sig and dup is None:
+                dupes.add(aid, bytes(sig))
+            if evidence and story_id:
+                records.append((bytes(evidence), story_id))
+        self.engine = StoryEngine.restore(records)
+        self.dupes = dupes
         self.synced_seq = last
 
 
@@ -78,6 +95,13 @@ _state = _State()
 def reset_cache() -> None:
     global _state
     _state = _State()
+
+
+def engine() -> StoryEngine:
+    """The story engine of this process, synchronised with the database."""
+    with _state.lock:
+        _state.sync()
+        return _state.engine
 
 
 def assign_pending(holder: str, limit: int | None = None) -> int:
@@ -90,14 +114,20 @@ def assign_pending(holder: str, limit: int | None = None) -> int:
             _state.sync()
             while limit is None or done < limit:
                 batch = list(
-                    Article.objects.filter(story_state=Article.StoryState.PENDING).order_by(
-                        "fetched_at", "id"
-                    )[:50]
+                    Article.objects.filter(story_state=Article.StoryState.PENDING)
+                    .select_related("source")
+                    .order_by("fetched_at", "id")[:50]
                 )
                 if not batch:
                     break
                 for article in batch:
-                    _assign_one(article)
+                    try:
+                        _assign_one(article)
+                    except Exception:
+                        # Leave it pending for the next round, but never block the rest.
+                        log.exception("story assignment failed for %s", article.pk)
+                        _state.synced_seq = -2  # force a rebuild from the database
+                        raise
                     done += 1
                 acquire(LEASE_NAME, holder)
     finally:
@@ -109,16 +139,187 @@ def _assign_one(article: Article) -> None:
     seq = _state.synced_seq + 1
     sig = bytes(article.signature) if article.signature else b""
     if article.duplicate_of_id is None and sig:
-        matches = _state.dupes.query(sig, threshold=NEAR_DUPLICATE_THRESHOLD)
-        matches = [(k, s) for k, s in matches if k != article.pk]
+        matches = [
+            (k, s)
+            for k, s in _state.dupes.query(sig, threshold=NEAR_DUPLICATE_THRESHOLD)
+            if k != article.pk
+        ]
         if matches:
-            original, score = max(matches, key=lambda m: m[1])
+            original, score = max(matches, key=lambda m: (m[1], m[0]))
             article.duplicate_of_id = original
             article.duplicate_score = score
+    eng = _state.engine
+    duplicate_of = article.duplicate_of_id if article.duplicate_of_id in eng else None
+    result = eng.add(
+        StoryInput(
+            id=article.pk,
+            title=article.title,
+            text=article.text,
+            source=article.source.name,
+            published=article.published_at,
+            language=article.language or None,
+        ),
+        duplicate_of=duplicate_of,
+    )
     with transaction.atomic():
+        story = _persist_story(article, result)
+        article.story = story
         article.story_seq = seq
         article.story_state = Article.StoryState.ASSIGNED
-        article.save(update_fields=["duplicate_of", "duplicate_score", "story_seq", "story_state"])
+        article.story_evidence = eng.article_state(article.pk)
+        article.save(
+            update_fields=[
+                "duplicate_of",
+                "duplicate_score",
+                "story",
+                "story_seq",
+                "story_state",
+                "story_evidence",
+            ]
+        )
+        if article.duplicate_of_id is None:
+            _persist_topics(article, eng)
+        _refresh_story(story)
     if article.duplicate_of_id is None and sig:
         _state.dupes.add(article.pk, sig)
     _state.synced_seq = seq
+    _refresh_related(article, story)
+
+
+def _persist_story(article: Article, result: Assignment) -> Story:
+    story, _ = Story.objects.get_or_create(
+        id=result.story_id,
+        defaults={"headline": article.title[:1000], "lead_article": article},
+    )
+    if result.merged:
+        Article.objects.filter(story_id__in=result.merged).update(story=story)
+        Story.objects.filter(id__in=result.merged).update(merged_into=story, article_count=0)
+        log.info("stories %s merged into %s", ", ".join(result.merged), story.id)
+    return story
+
+
+def _refresh_story(story: Story) -> None:
+    members = Article.objects.filter(story=story)
+    originals = members.filter(duplicate_of__isnull=True)
+    agg = members.aggregate(
+        n=Count("id"),
+        first=Min("published_at"),
+        last=Max("published_at"),
+        fetched=Max("fetched_at"),
+    )
+    story.article_count = agg["n"]
+    story.outlet_count = originals.values("source").distinct().count()
+    story.first_published_at = agg["first"]
+    story.last_updated_at = agg["last"] or agg["fetched"]
+    # The headline is the first report's; the lead image the latest one that has one.
+    first = originals.order_by("published_at", "fetched_at").first()
+    if first is not None:
+        story.headline = first.title[:1000]
+    with_image = originals.exclude(lead_image="").order_by("-published_at").first()
+    story.lead_article = with_image or first
+    story.score = story_score(story.outlet_count, members.values_list("published_at", flat=True))
+    story.merged_into = None
+    story.save()
+
+
+def story_score(outlets: int, published: Iterable[object]) -> float:
+    """Breadth, velocity and recency (same formula as the engine's top stories)."""
+    import math
+
+    now = timezone.now()
+    times = [t for t in published if t is not None]
+    if not times:
+        return round(math.log1p(outlets) * 2.0 * math.exp(-2.0), 6)
+    newest = max(times)  # type: ignore[type-var]
+    age_hours = max((now - newest).total_seconds() / 3600.0, 0.0)  # type: ignore[operator]
+    recent = sum(1 for t in times if (now - t).total_seconds() <= 6 * 3600)  # type: ignore[operator]
+    return round((math.log1p(outlets) * 2.0 + math.log1p(recent)) * math.exp(-age_hours / 24.0), 6)
+
+
+def _persist_topics(article: Article, eng: StoryEngine) -> None:
+    from django.utils.text import slugify
+
+    ArticleTopic.objects.filter(article=article).delete()
+    for entity in eng.entities_of(article.pk)[:12]:
+        slug = (entity.slug or slugify(entity.name))[:120]
+        if not slug:
+            continue
+        topic, _ = Topic.objects.get_or_create(
+            slug=slug, defaults={"name": entity.name[:200], "kind": entity.kind}
+        )
+        ArticleTopic.objects.get_or_create(
+            article=article, topic=topic, defaults={"weight": float(entity.weight)}
+        )
+        Topic.objects.filter(pk=topic.pk).update(article_count=topic.article_topics.count())
+
+
+def _store_related(article_id: str, eng: StoryEngine) -> None:
+    items = eng.related(article_id, k=RELATED_CARDS)
+    with transaction.atomic():
+        RelatedLink.objects.filter(article_id=article_id).delete()
+        RelatedLink.objects.bulk_create(
+            [
+                RelatedLink(
+                    article_id=article_id,
+                    related_id=item.article_id,
+                    rank=rank,
+                    score=item.score,
+                    same_story=item.same_story,
+                    reason=item.reason[:300],
+                )
+                for rank, item in enumerate(items)
+            ]
+        )
+
+
+def _refresh_related(article: Article, story: Story) -> None:
+    eng = _state.engine
+    if article.duplicate_of_id is not None:
+        # A duplicate shows its original's cards; the original's cards are unchanged.
+        return
+    _store_related(article.pk, eng)
+    others = (
+        Article.objects.filter(story=story, duplicate_of__isnull=True)
+        .exclude(pk=article.pk)
+        .order_by("-story_seq")
+        .values_list("id", flat=True)[:REFRESH_RELATED_OF]
+    )
+    for other in others:
+        if other in eng:
+            _store_related(other, eng)
+
+
+def recluster(holder: str) -> int:
+    """Forget every story and assign all articles again, in their original arrival order."""
+    if not acquire(LEASE_NAME, holder, ttl=timedelta(hours=1)):
+        raise RuntimeError("another worker is assigning stories; try again when it is idle")
+    try:
+        with transaction.atomic():
+            order = list(
+                Article.objects.order_by("story_seq", "fetched_at", "id").values_list(
+                    "id", flat=True
+                )
+            )
+            RelatedLink.objects.all().delete()
+            ArticleTopic.objects.all().delete()
+            Article.objects.update(
+                story=None,
+                story_seq=None,
+                story_state=Article.StoryState.PENDING,
+                story_evidence=b"",
+                duplicate_of=None,
+                duplicate_score=None,
+            )
+            Story.objects.all().delete()
+            Topic.objects.all().delete()
+        with _state.lock:
+            _state.__init__()  # type: ignore[misc]
+            _state.synced_seq = -1
+            for aid in order:
+                art = Article.objects.select_related("source").get(pk=aid)
+                _assign_one(art)
+                if len(order) > 100:
+                    acquire(LEASE_NAME, holder, ttl=timedelta(hours=1))
+        return len(order)
+    finally:
+        release(LEASE_NAME, holder)

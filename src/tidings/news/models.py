@@ -218,6 +218,9 @@ class Article(models.Model):
     )
     # Monotonic order in which articles were assigned to stories (recluster replays it).
     story_seq = models.BigIntegerField(null=True, blank=True, db_index=True)
+    story_evidence = models.BinaryField(
+        blank=True, default=b"", help_text="the story engine's compact evidence for this article"
+    )
     is_sample = models.BooleanField(default=False)
 
     class Meta:

@@ -99,11 +99,19 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
+def _homepage_key(url: str) -> str:
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    return f"{parts.netloc.lower().removeprefix('www.')}{path}"
+
+
 def _source_for(homepage: str, title: str, language: str | None) -> tuple[Source, bool]:
+    """The publisher behind a homepage: one Source per homepage (host and path)."""
     host = urlsplit(homepage).netloc.lower()
-    existing = Source.objects.filter(homepage__icontains=f"//{host}").first()
-    if existing:
-        return existing, False
+    key = _homepage_key(homepage)
+    for candidate in Source.objects.filter(homepage__icontains=host.removeprefix("www.")):
+        if _homepage_key(candidate.homepage) == key:
+            return candidate, False
     base = slugify(title or host) or slugify(host) or "source"
     slug = base
     n = 2
