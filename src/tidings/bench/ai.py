@@ -125,7 +125,7 @@ def _builtin(a: ArticleDoc) -> list[str]:
     return [s.text for s in rank_sentences(a, 3)]
 
 
-def evaluate_summaries(path: Path) -> dict[str, dict[str, float]]:
+def _load_events(path: Path) -> dict[str, list[tuple[ArticleDoc, str]]]:
     events: dict[str, list[tuple[ArticleDoc, str]]] = defaultdict(list)
     for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
@@ -133,6 +133,47 @@ def evaluate_summaries(path: Path) -> dict[str, dict[str, float]]:
             row["id"], row["title"] or "", row["text"] or "", row["source"], row["url"]
         )
         events[row["event"]].append((doc, row["event_title"]))
+    return events
+
+
+def evaluate_briefs(path: Path) -> dict[str, float]:
+    """Story briefings on events with >= 2 outlets: ROUGE recall of "what happened"
+    against the headline, and how often its sentences are near-duplicated in >= 2
+    outlets (their own and another one)."""
+    engine = BuiltinEngine()
+    r1: list[float] = []
+    rl: list[float] = []
+    covered = total = differs = 0
+    stories = 0
+    for group in _load_events(path).values():
+        docs = [d for d, _ in group]
+        if len({d.source for d in docs}) < 2:
+            continue
+        stories += 1
+        result = engine.brief(docs)
+        happened = [result.points[i] for i in result.meta["what_happened"]]
+        differs += len(result.meta["what_differs"])
+        ref = _rouge_tokens(group[0][1])
+        cand = _rouge_tokens(" ".join(happened))
+        r1.append(rouge_n(cand, ref, 1)[1])
+        rl.append(rouge_l(cand, ref)[1])
+        sentences = {d.id: article_sentences(d) for d in docs}
+        for i in result.meta["what_happened"]:
+            cite = result.citations[i]
+            others = [d for d in docs if d.source != cite.source]
+            total += 1
+            covered += any(_near_duplicate(result.points[i], sentences[o.id]) for o in others)
+    return {
+        "stories": stories,
+        "happened_rouge1_r": statistics.fmean(r1),
+        "happened_rougeL_r": statistics.fmean(rl),
+        "happened_coverage": covered / total if total else 0.0,
+        "differs_per_story": differs / stories if stories else 0.0,
+    }
+
+
+def evaluate_summaries(path: Path) -> dict[str, dict[str, float]]:
+    events = _load_events(path)
     systems: dict[str, Summariser] = {"builtin": _builtin, "lead-3": _lead3, "spread-3": _spread3}
     results: dict[str, dict[str, float]] = {}
     sentence_cache = {d.id: article_sentences(d) for group in events.values() for d, _ in group}
@@ -233,6 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report: dict[str, Any] = {}
     if args.events.exists():
         report["summary"] = evaluate_summaries(args.events)
+        report["brief"] = evaluate_briefs(args.events)
     else:
         print(f"skipping summaries: {args.events} not found", file=sys.stderr)
     if (args.qa / "qa.jsonl").exists():
@@ -254,6 +296,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures = " ".join(f"{r[c]:8.3f}" for c in cols)
             tail = f"{r['coverage']:8.3f}  {r['redundancy']:7.3f}"
             print(f"{name:10} {r['articles']:4d} {figures}  {tail}")
+    if "brief" in report:
+        b = report["brief"]
+        print()
+        print(f"Story briefings ({b['stories']} stories with >= 2 outlets)")
+        print(f"  what happened: ROUGE-1 R {b['happened_rouge1_r']:.3f}", end="")
+        print(f"  ROUGE-L R {b['happened_rougeL_r']:.3f}  coverage {b['happened_coverage']:.3f}")
+        print(f"  what differs: {b['differs_per_story']:.2f} lines per story")
     if "ask" in report:
         a = report["ask"]
         print()
