@@ -19,16 +19,22 @@ from tidings.core.ai._text import (
     containment,
     cosine,
     looks_like_instructions,
+    md_label,
     stem,
     terms,
     words,
     wordset,
 )
-from tidings.core.ai._types import AIResult, ArticleDoc, Citation, article_sentences
+from tidings.core.ai._types import (
+    NOT_ANSWERED,
+    AIResult,
+    ArticleDoc,
+    Citation,
+    article_sentences,
+)
 from tidings.core.errors import LLMNotConfiguredError
 
 BUILTIN_VERSION = "builtin-1"
-NOT_ANSWERED = "The article does not say."
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -538,7 +544,7 @@ def _brief(engine: BuiltinEngine, story: Sequence[ArticleDoc]) -> AIResult:
         a = docs[ai]
         points.append(s.sentence.text)
         cites.append(Citation(s.sentence.index, article_id=a.id, source=a.source))
-        lines.append(f"- {s.sentence.text} ([{_md_label(a.source)}]({a.url}))")
+        lines.append(f"- {s.sentence.text} ([{md_label(a.source)}]({a.url}))")
     if differs:
         lines += ["", "**What differs**"]
         for i in differs:
@@ -546,7 +552,7 @@ def _brief(engine: BuiltinEngine, story: Sequence[ArticleDoc]) -> AIResult:
             a = docs[ai]
             points.append(s.sentence.text)
             cites.append(Citation(s.sentence.index, article_id=a.id, source=a.source))
-            label = _md_label(a.source)
+            label = md_label(a.source)
             lines.append(f"- Only {label}: {s.sentence.text} ([{label}]({a.url}))")
     return engine._result(
         "brief",
@@ -560,7 +566,3 @@ def _brief(engine: BuiltinEngine, story: Sequence[ArticleDoc]) -> AIResult:
             "support": [support[i] for i in happened],
         },
     )
-
-
-def _md_label(source: str) -> str:
-    return re.sub(r"[\[\]()*_`<>!\\]", "", source) or "source"

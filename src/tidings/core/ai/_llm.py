@@ -13,6 +13,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -21,15 +22,21 @@ import httpx
 from tidings import USER_AGENT
 from tidings.core.ai import prompts
 from tidings.core.ai._base import EngineBase
-from tidings.core.ai._text import estimate_tokens, looks_like_instructions
-from tidings.core.ai._types import AIResult, ArticleDoc, Citation, Subject, article_sentences
+from tidings.core.ai._text import estimate_tokens, looks_like_instructions, md_label
+from tidings.core.ai._types import (
+    NOT_ANSWERED,
+    AIResult,
+    ArticleDoc,
+    Citation,
+    Subject,
+    article_sentences,
+)
 from tidings.core.ai.limits import TokenBudget
 from tidings.core.errors import AIError, LLMResponseError, LLMUnavailableError
 
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 _CITE = re.compile(r"\[(\d+(?:\.\d+)?(?:\s*[,;]\s*\d+(?:\.\d+)?)*)\]")
 _POINT = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*\S)\s*$")
-NOT_ANSWERED = "The article does not say."
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -130,13 +137,15 @@ class LLMEngine(EngineBase):
 
     def _prepare(
         self, feature: str, subject: Subject, question: str | None, language: str | None
-    ) -> tuple[dict[str, Any], bool, int]:
+    ) -> tuple[list[dict[str, str]], bool]:
+        """The chat messages for a feature (and whether the input was truncated);
+        raises AIBudgetExceededError when today's budget cannot cover the call."""
         blocks, truncated = self._blocks(subject)
         messages = prompts.messages(feature, blocks, question=question, language=language)
         estimate = sum(estimate_tokens(m["content"]) for m in messages)
         if self.budget is not None:
             self.budget.check(estimate + self.max_output_tokens)
-        return {"messages": messages}, truncated, estimate
+        return messages, truncated
 
     # --- HTTP ----------------------------------------------------------------
 
@@ -277,14 +286,12 @@ class LLMEngine(EngineBase):
         question: str | None = None,
         language: str | None = None,
     ) -> AIResult:
-        req, truncated, _ = self._prepare(feature, subject, question, language)
-        text, tokens = self.complete(req["messages"])
+        messages, truncated = self._prepare(feature, subject, question, language)
+        text, tokens = self.complete(messages)
         if self.budget is not None:
             self.budget.record(tokens)
         result = self.finish(feature, subject, text, question=question, language=language)
-        meta = dict(result.meta)
-        meta.update({"tokens": tokens, "truncated": truncated})
-        return AIResult(**{**result.__dict__, "meta": meta})
+        return replace(result, meta={**result.meta, "tokens": tokens, "truncated": truncated})
 
     def summarize(self, article: ArticleDoc) -> AIResult:
         return self._call("summary", article)
@@ -317,8 +324,8 @@ class LLMEngine(EngineBase):
     ) -> Iterator[str]:
         if feature == "brief" and isinstance(subject, ArticleDoc):
             subject = [subject]
-        req, _, _ = self._prepare(feature, subject, question, language)
-        yield from self.stream_completion(req["messages"])
+        messages, _ = self._prepare(feature, subject, question, language)
+        yield from self.stream_completion(messages)
 
     def finish(
         self,
@@ -358,8 +365,7 @@ class LLMEngine(EngineBase):
                 doc = docs[a - 1]
                 if story:
                     citations.append(Citation(s, article_id=doc.id, source=doc.source))
-                    label = re.sub(r"[\[\]()*_`<>!\\]", "", doc.source) or "source"
-                    kept.append(f"[{label}]({doc.url})")
+                    kept.append(f"[{md_label(doc.source)}]({doc.url})")
                 else:
                     citations.append(Citation(s))
                     kept.append(f"[{s}]")

@@ -219,3 +219,8 @@ def looks_like_instructions(text: str) -> bool:
     Such sentences are never quoted by the built-in engine nor sent to a model.
     """
     return bool(_INSTRUCTION_LIKE.search(text))
+
+
+def md_label(text: str) -> str:
+    """Text safe as a markdown link label (no brackets, emphasis or HTML characters)."""
+    return re.sub(r"[\[\]()*_`<>!\\]", "", text).strip() or "source"

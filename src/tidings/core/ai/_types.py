@@ -50,6 +50,9 @@ class Citation:
     source: str | None = None
 
 
+#: The text of an ask-the-article result when the article does not answer.
+NOT_ANSWERED = "The article does not say."
+
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
