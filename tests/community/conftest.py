@@ -14,7 +14,9 @@ from tidings.news.models import Article, Source, Story
 _seq = itertools.count(1)
 
 
-def make_user(name: str = "", *, staff: bool = False, age_days: float = 30, password: str = "") -> User:
+def make_user(
+    name: str = "", *, staff: bool = False, age_days: float = 30, password: str = ""
+) -> User:
     n = next(_seq)
     name = name or f"Reader {n}"
     user = User(

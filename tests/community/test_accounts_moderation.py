@@ -35,20 +35,35 @@ def test_signup_activation_login_logout_reset():
     client = Client()
     response = client.post(
         "/accounts/signup/",
-        {"display_name": "Noor", "email": "Noor@Example.test", "password": "a long sample passphrase"},
+        {
+            "display_name": "Noor",
+            "email": "Noor@Example.test",
+            "password": "a long sample passphrase",
+        },
     )
     assert response.status_code == 302
     _mail.flush()
     user = User.objects.get(email="Noor@Example.test")
     assert not user.is_active and user.password.startswith("argon2")
-    assert client.post("/accounts/login/", {"username": "noor@example.test", "password": "a long sample passphrase"}).status_code == 200
+    assert (
+        client.post(
+            "/accounts/login/",
+            {"username": "noor@example.test", "password": "a long sample passphrase"},
+        ).status_code
+        == 200
+    )
     activation = _link(mail.outbox[-1].body)
     response = client.get(activation)
-    assert response.status_code == 302 and response["Location"] == f"/accounts/people/{user.username}/"
+    assert (
+        response.status_code == 302 and response["Location"] == f"/accounts/people/{user.username}/"
+    )
     assert client.get(activation).status_code == 400  # single use
     assert client.get("/accounts/logout/").status_code == 405  # log-out is POST only
     assert client.post("/accounts/logout/").status_code == 302
-    ok = client.post("/accounts/login/", {"username": "NOOR@example.test", "password": "a long sample passphrase"})
+    ok = client.post(
+        "/accounts/login/",
+        {"username": "NOOR@example.test", "password": "a long sample passphrase"},
+    )
     assert ok.status_code == 302
     client.post("/accounts/logout/")
     mail.outbox.clear()
@@ -59,10 +74,16 @@ def test_signup_activation_login_logout_reset():
     assert page.status_code == 200 and b"Choose a new password" in page.content
     done = client.post(
         page.redirect_chain[-1][0],
-        {"new_password1": "another sample passphrase", "new_password2": "another sample passphrase"},
+        {
+            "new_password1": "another sample passphrase",
+            "new_password2": "another sample passphrase",
+        },
     )
     assert done.status_code == 302
-    ok = client.post("/accounts/login/", {"username": "noor@example.test", "password": "another sample passphrase"})
+    ok = client.post(
+        "/accounts/login/",
+        {"username": "noor@example.test", "password": "another sample passphrase"},
+    )
     assert ok.status_code == 302
 
 
@@ -76,8 +97,18 @@ def test_signup_validates_password_and_name():
 
 
 def test_unactivated_address_cannot_be_squatted():
-    Client().post("/accounts/signup/", {"display_name": "Squatter", "email": "v@example.test", "password": "squatter passphrase 1"})
-    Client().post("/accounts/signup/", {"display_name": "Owner", "email": "v@example.test", "password": "owner passphrase 22"})
+    Client().post(
+        "/accounts/signup/",
+        {
+            "display_name": "Squatter",
+            "email": "v@example.test",
+            "password": "squatter passphrase 1",
+        },
+    )
+    Client().post(
+        "/accounts/signup/",
+        {"display_name": "Owner", "email": "v@example.test", "password": "owner passphrase 22"},
+    )
     user = User.objects.get(email="v@example.test")
     assert user.check_password("owner passphrase 22") and user.profile.display_name == "Owner"
 
@@ -97,13 +128,18 @@ def test_first_comment_is_held_and_shown_pending_to_author(client_for, article, 
     assert comment.status == S.PENDING and comment.hold_reason
     own = client_for(newbie).get(f"/comments/article/{article.pk}/").content.decode()
     assert "My very first comment" in own and "Pending review" in own
-    assert "My very first comment" not in client_for(None).get(f"/comments/article/{article.pk}/").content.decode()
+    assert (
+        "My very first comment"
+        not in client_for(None).get(f"/comments/article/{article.pk}/").content.decode()
+    )
     assert response.status_code == 302
     hold = ModerationAction.objects.get(kind="hold")
     assert hold.actor is None and hold.comment == comment
     queue = client_for(staff).get("/moderation/").content.decode()
     assert "My very first comment" in queue
-    client_for(staff).post(f"/moderation/comments/{comment.pk}/", {"action": "approve", "reason": "fine"})
+    client_for(staff).post(
+        f"/moderation/comments/{comment.pk}/", {"action": "approve", "reason": "fine"}
+    )
     comment.refresh_from_db()
     assert comment.status == S.PUBLISHED
     _post(client_for(newbie), article, "Second comment goes straight up")
@@ -133,7 +169,10 @@ def test_repeated_text_is_held(client_for, reader, article):
 def test_edit_into_spam_is_held(client_for, reader, article):
     _post(client_for(reader), article, "Innocent")
     comment = Comment.objects.get()
-    client_for(reader).post(f"/comments/{comment.pk}/edit/", {"body": "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"})
+    client_for(reader).post(
+        f"/comments/{comment.pk}/edit/",
+        {"body": "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"},
+    )
     comment.refresh_from_db()
     assert comment.status == S.PENDING
 
@@ -141,14 +180,20 @@ def test_edit_into_spam_is_held(client_for, reader, article):
 def test_report_queue_hide_restore_remove_audited(client_for, reader, other, staff, article):
     _post(client_for(reader), article, "Controversial")
     comment = Comment.objects.get()
-    response = client_for(other).post(f"/comments/{comment.pk}/report/", {"reason": "abuse", "note": "rude"})
+    response = client_for(other).post(
+        f"/comments/{comment.pk}/report/", {"reason": "abuse", "note": "rude"}
+    )
     assert response.status_code == 302
-    client_for(other).post(f"/comments/{comment.pk}/report/", {"reason": "abuse"})  # twice: one report
+    client_for(other).post(
+        f"/comments/{comment.pk}/report/", {"reason": "abuse"}
+    )  # twice: one report
     assert Report.objects.count() == 1
     assert "Controversial" in client_for(staff).get("/moderation/").content.decode()
     mod = client_for(staff)
     for action, status in (("hide", S.HIDDEN), ("restore", S.PUBLISHED), ("remove", S.REMOVED)):
-        mod.post(f"/moderation/comments/{comment.pk}/", {"action": action, "reason": f"why {action}"})
+        mod.post(
+            f"/moderation/comments/{comment.pk}/", {"action": action, "reason": f"why {action}"}
+        )
         comment.refresh_from_db()
         assert comment.status == status
     log = list(ModerationAction.objects.order_by("id").values_list("kind", "actor", "reason"))
@@ -164,14 +209,19 @@ def test_report_queue_hide_restore_remove_audited(client_for, reader, other, sta
 
 def test_ban_stops_posting_and_can_hide_everything(client_for, reader, staff, article):
     _post(client_for(reader), article, "Before the ban")
-    client_for(staff).post(f"/moderation/readers/{reader.pk}/", {"action": "ban", "reason": "trolling", "hide_comments": "on"})
+    client_for(staff).post(
+        f"/moderation/readers/{reader.pk}/",
+        {"action": "ban", "reason": "trolling", "hide_comments": "on"},
+    )
     reader.profile.refresh_from_db()
     assert reader.profile.is_banned
     assert Comment.objects.get().status == S.HIDDEN
     response = _post(client_for(reader), article, "After the ban")
     assert response.status_code == 400 and b"can no longer post" in response.content
     assert Comment.objects.count() == 1
-    assert ModerationAction.objects.filter(kind="ban", actor=staff, subject=reader, reason="trolling").exists()
+    assert ModerationAction.objects.filter(
+        kind="ban", actor=staff, subject=reader, reason="trolling"
+    ).exists()
 
 
 def test_moderation_is_staff_only(client_for, reader, article):
@@ -179,15 +229,24 @@ def test_moderation_is_staff_only(client_for, reader, article):
     comment = Comment.objects.get()
     for client in (client_for(reader), client_for(None)):
         assert client.get("/moderation/").status_code == 404
-        assert client.post(f"/moderation/comments/{comment.pk}/", {"action": "hide"}).status_code == 404
-        assert client.post(f"/moderation/readers/{reader.pk}/", {"action": "ban"}).status_code == 404
+        assert (
+            client.post(f"/moderation/comments/{comment.pk}/", {"action": "hide"}).status_code
+            == 404
+        )
+        assert (
+            client.post(f"/moderation/readers/{reader.pk}/", {"action": "ban"}).status_code == 404
+        )
     comment.refresh_from_db()
     assert comment.status == S.PUBLISHED
 
 
 def test_admin_shows_the_audit_log(client_for, reader, article):
     admin = User.objects.create_superuser("root", "root@example.test", "x")
-    _post(client_for(reader), article, "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X")
+    _post(
+        client_for(reader),
+        article,
+        "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X",
+    )
     client = client_for(admin)
     page = client.get("/admin/community/moderationaction/")
     assert page.status_code == 200 and b"spam test string" in page.content
@@ -199,11 +258,28 @@ def test_admin_shows_the_audit_log(client_for, reader, article):
     ("url", "expected"),
     [
         ("console:", {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}),
-        ("file:mail", {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": "/d/mail"}),
-        ("smtp://u%40x:p%3Aw@mail.example.test:2525?from=News%20%3Cn@example.test%3E", {
-            "EMAIL_HOST": "mail.example.test", "EMAIL_PORT": 2525, "EMAIL_HOST_USER": "u@x",
-            "EMAIL_HOST_PASSWORD": "p:w", "EMAIL_USE_TLS": True, "DEFAULT_FROM_EMAIL": "News <n@example.test>"}),
-        ("smtps://mail.example.test", {"EMAIL_PORT": 465, "EMAIL_USE_SSL": True, "EMAIL_USE_TLS": False}),
+        (
+            "file:mail",
+            {
+                "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                "EMAIL_FILE_PATH": "/d/mail",
+            },
+        ),
+        (
+            "smtp://u%40x:p%3Aw@mail.example.test:2525?from=News%20%3Cn@example.test%3E",
+            {
+                "EMAIL_HOST": "mail.example.test",
+                "EMAIL_PORT": 2525,
+                "EMAIL_HOST_USER": "u@x",
+                "EMAIL_HOST_PASSWORD": "p:w",
+                "EMAIL_USE_TLS": True,
+                "DEFAULT_FROM_EMAIL": "News <n@example.test>",
+            },
+        ),
+        (
+            "smtps://mail.example.test",
+            {"EMAIL_PORT": 465, "EMAIL_USE_SSL": True, "EMAIL_USE_TLS": False},
+        ),
     ],
 )
 def test_email_url(url, expected):

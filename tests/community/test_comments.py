@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.template import Context, Template
 from django.test import RequestFactory
-from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from tidings.community.models import Comment, ModerationAction
@@ -129,7 +129,10 @@ def test_idor_hidden_and_pending_are_404_for_others(client_for, reader, other, s
         assert "Will be hidden" not in thread_html(client, article)
         assert client.post(f"/comments/{comment.pk}/like/").status_code in (302, 404)
     assert client_for(other).post(f"/comments/{comment.pk}/like/").status_code == 404
-    assert client_for(other).post(f"/comments/{comment.pk}/report/", {"reason": "spam"}).status_code == 404
+    assert (
+        client_for(other).post(f"/comments/{comment.pk}/report/", {"reason": "spam"}).status_code
+        == 404
+    )
     # the author and staff still see it, marked
     assert "Hidden by a moderator" in thread_html(client_for(reader), article)
     assert client_for(staff).get(f"/comments/{comment.pk}/").status_code == 302
@@ -150,7 +153,9 @@ def test_counts_exclude_unpublished(client_for, reader, other, article):
         "{% for a in items %}{{ a|comment_count }}{% endfor %}"
     )
     assert listing.render(Context({"items": [article]})) == "2"
-    assert '<span class="cm-count" data-comment-count>2</span>' in thread_html(client_for(None), article)
+    assert '<span class="cm-count" data-comment-count>2</span>' in thread_html(
+        client_for(None), article
+    )
 
 
 def test_orderings_and_likes(client_for, reader, other, article):

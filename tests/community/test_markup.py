@@ -61,7 +61,10 @@ def test_links_get_rel() -> None:
     ("body", "held"),
     [
         ("A calm remark about the harbour reopening.", False),
-        ("Read [a](https://a.test) [b](https://b.test) [c](https://c.test) [d](https://d.test)", True),
+        (
+            "Read [a](https://a.test) [b](https://b.test) [c](https://c.test) [d](https://d.test)",
+            True,
+        ),
         (f"Hello {_spam.TEST_STRINGS[0]}", True),
         ("buy " * 40, True),
     ],

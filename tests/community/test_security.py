@@ -184,16 +184,22 @@ def test_login_brute_force_is_throttled(db, monkeypatch):
     user = make_user("Target", password="the right password 42")
     client = Client()
     codes = [
-        client.post("/accounts/login/", {"username": user.email, "password": f"guess{i}"}).status_code
+        client.post(
+            "/accounts/login/", {"username": user.email, "password": f"guess{i}"}
+        ).status_code
         for i in range(8)
     ]
     assert codes[:5] == [200] * 5 and codes[5:] == [429] * 3
-    blocked = client.post("/accounts/login/", {"username": user.email, "password": "the right password 42"})
+    blocked = client.post(
+        "/accounts/login/", {"username": user.email, "password": "the right password 42"}
+    )
     assert blocked.status_code == 429 and int(blocked["Retry-After"]) > 0
     assert "_auth_user_id" not in client.session
     # an unknown account is throttled the same way (no hint which exists)
     codes = [
-        client.post("/accounts/login/", {"username": "ghost@example.test", "password": "x"}).status_code
+        client.post(
+            "/accounts/login/", {"username": "ghost@example.test", "password": "x"}
+        ).status_code
         for i in range(6)
     ]
     assert codes == [200] * 5 + [429]
@@ -205,11 +211,16 @@ def test_successful_login_resets_the_count(db, monkeypatch):
     client = Client()
     for _ in range(2):
         client.post("/accounts/login/", {"username": user.email, "password": "wrong"})
-    ok = client.post("/accounts/login/", {"username": user.email, "password": "the right password 42"})
+    ok = client.post(
+        "/accounts/login/", {"username": user.email, "password": "the right password 42"}
+    )
     assert ok.status_code == 302
     client.post("/accounts/logout/")
     for _ in range(2):
-        assert client.post("/accounts/login/", {"username": user.email, "password": "no"}).status_code == 200
+        assert (
+            client.post("/accounts/login/", {"username": user.email, "password": "no"}).status_code
+            == 200
+        )
 
 
 def _strip_tokens(html: str) -> str:

@@ -68,10 +68,10 @@ def thread_context(request: HttpRequest, target: Article | Story) -> dict[str, A
         )
     pol = policy()
     for comment in shown:
-        comment.can_edit = services.can_edit(user, comment)  # type: ignore[attr-defined]
-        comment.liked = comment.pk in liked  # type: ignore[attr-defined]
+        comment.can_edit = services.can_edit(user, comment)
+        comment.liked = comment.pk in liked
     for root in root_list:
-        root.reply_list = by_parent.get(root.pk, [])  # type: ignore[attr-defined]
+        root.reply_list = by_parent.get(root.pk, [])
     banned = False
     if user.is_authenticated:
         from tidings.community.accounts import profile_for

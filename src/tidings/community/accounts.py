@@ -60,7 +60,7 @@ def find_by_email(email: str) -> User | None:
 def profile_for(user: Any) -> Profile:
     """The reader's profile, created on first use (e.g. for a ``createsuperuser`` account)."""
     try:
-        return user.profile  # type: ignore[no-any-return]
+        return user.profile
     except Profile.DoesNotExist:
         profile, _ = Profile.objects.get_or_create(
             user=user, defaults={"display_name": (user.get_username() or "reader")[:50]}
@@ -93,7 +93,7 @@ class EmailBackend(ModelBackend):
         username: str | None = None,
         password: str | None = None,
         **kwargs: Any,
-    ) -> AbstractBaseUser | None:
+    ) -> User | None:
         identifier = username or kwargs.get("email")
         if not identifier or password is None:
             return None
@@ -178,5 +178,8 @@ def register(request: HttpRequest, *, email: str, password: str, display_name: s
         key,
         "You already have an account",
         "community/email/already_registered.txt",
-        {"link": _reset_link(request, existing), "login": _link(request, reverse("community:login"))},
+        {
+            "link": _reset_link(request, existing),
+            "login": _link(request, reverse("community:login")),
+        },
     )

@@ -38,6 +38,7 @@ def render(text: str) -> str:
         url_schemes=_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
+        url_relative="deny",
     ).strip()
 
 

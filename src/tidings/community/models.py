@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -100,7 +100,7 @@ class Comment(models.Model):
     def is_visible_to_all(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
-    def editable_until(self, minutes: int) -> timezone.datetime:
+    def editable_until(self, minutes: int) -> datetime:
         return self.created_at + timedelta(minutes=minutes)
 
 

@@ -84,7 +84,12 @@ def _check_author(author: User) -> None:
 
 
 def _audit(
-    kind: str, *, actor: Any = None, comment: Comment | None = None, subject: Any = None, reason: str = ""
+    kind: str,
+    *,
+    actor: Any = None,
+    comment: Comment | None = None,
+    subject: Any = None,
+    reason: str = "",
 ) -> ModerationAction:
     return ModerationAction.objects.create(
         kind=kind,
@@ -126,7 +131,9 @@ def _check_rates(author: User, ip: str) -> None:
             )
 
 
-def post(*, author: User, target: Target, body: str, ip: str, parent_id: int | None = None) -> Comment:
+def post(
+    *, author: User, target: Target, body: str, ip: str, parent_id: int | None = None
+) -> Comment:
     """Store a new comment (published, or pending with the reason audited).
 
     Raises CommentError (and subclasses) for refused input and

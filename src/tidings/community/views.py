@@ -61,12 +61,19 @@ def _wants_fragment(request: HttpRequest) -> bool:
     return request.headers.get("X-Tidings-Fragment") == "1"
 
 
-def _page(request: HttpRequest, template: str, ctx: dict[str, Any], status: int = 200) -> HttpResponse:
+def _page(
+    request: HttpRequest, template: str, ctx: dict[str, Any], status: int = 200
+) -> HttpResponse:
     ctx = {"base_template": _thread.base_template(), **ctx}
     return render(request, template, ctx, status=status)
 
 
-def _too_many(request: HttpRequest, exc: RateLimitedError, template: str = "community/error.html", ctx: dict[str, Any] | None = None) -> HttpResponse:
+def _too_many(
+    request: HttpRequest,
+    exc: RateLimitedError,
+    template: str = "community/error.html",
+    ctx: dict[str, Any] | None = None,
+) -> HttpResponse:
     body = {"message": exc.message, "retry_after": ratelimit.retry_after_header(exc), **(ctx or {})}
     if _wants_fragment(request):
         response = HttpResponse(
@@ -89,10 +96,11 @@ def _refused(request: HttpRequest, exc: CommentError, ctx: dict[str, Any]) -> Ht
 
 
 def _target(kind: str, target_id: str) -> Article | Story:
-    model: type[Article] | type[Story] = Article if kind == "article" else Story
-    if kind not in ("article", "story"):
-        raise Http404("unknown kind")
-    return get_object_or_404(model, pk=target_id)
+    if kind == "article":
+        return get_object_or_404(Article, pk=target_id)
+    if kind == "story":
+        return get_object_or_404(Story, pk=target_id)
+    raise Http404("unknown kind")
 
 
 def _comment_response(
@@ -326,7 +334,11 @@ def post_comment(request: HttpRequest) -> HttpResponse:
     ctx = {"body": body, "target": target, "back": safe_next(request, target.get_absolute_url())}
     try:
         comment = services.post(
-            author=request.user, target=target, body=body, ip=client_ip(request), parent_id=parent_id
+            author=request.user,
+            target=target,
+            body=body,
+            ip=client_ip(request),
+            parent_id=parent_id,
         )
     except RateLimitedError as exc:
         return _too_many(request, exc, ctx=ctx)
