@@ -27,26 +27,34 @@ def _get(name: str, factory: Any) -> Any:
 
 
 _extra_allow: list[str] = []
+_host_delays: dict[str, float] = {}
 
 
 def fetcher() -> Fetcher:
     from tidings.core.fetch import Fetcher
 
     def make() -> Fetcher:
-        if not _extra_allow:
-            return Fetcher.from_config()
-        return Fetcher.from_config(extra_allow=_extra_allow)
+        return Fetcher.from_config(extra_allow=_extra_allow, host_delays=_host_delays)
 
     return _get("fetcher", make)  # type: ignore[no-any-return]
+
+
+def allow_hosts() -> list[str]:
+    """Hosts exempt from the private-address guard: the setting plus the demo publisher."""
+    configured: list[str] = config.read("ALLOW_HOSTS")
+    return [*configured, *_extra_allow]
 
 
 def allow_demo_publisher(base_url: str) -> None:
     """Let the fetcher reach the bundled sample publisher (exactly its host and port)."""
     from urllib.parse import urlsplit
 
-    netloc = urlsplit(base_url).netloc
+    parts = urlsplit(base_url)
+    netloc = parts.netloc
     if netloc not in _extra_allow:
         _extra_allow.append(netloc)
+        # Our own local publisher needs no politeness delay.
+        _host_delays[parts.hostname or ""] = 0.0
         with _lock:
             old = _instances.pop("fetcher", None)
         if old is not None:

@@ -21,7 +21,7 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -224,9 +224,16 @@ class _HostState:
 class _HostGate:
     """Per-host concurrency limit plus a minimum delay between request starts."""
 
-    def __init__(self, concurrency: int, delay: float, sleep: Callable[[float], None]) -> None:
+    def __init__(
+        self,
+        concurrency: int,
+        delay: float,
+        sleep: Callable[[float], None],
+        overrides: Mapping[str, float] | None = None,
+    ) -> None:
         self._concurrency = max(1, concurrency)
         self._delay = max(0.0, delay)
+        self._overrides = {h.lower(): max(0.0, d) for h, d in (overrides or {}).items()}
         self._sleep = sleep
         self._lock = threading.Lock()
         self._hosts: dict[str, _HostState] = {}
@@ -250,7 +257,7 @@ class _HostGate:
                         f"deadline reached while waiting for the delay between requests to {host}",
                         url=url,
                     )
-                state.next_start = start + self._delay
+                state.next_start = start + self._overrides.get(host.lower(), self._delay)
             if start > now:
                 self._sleep(start - now)
             yield
@@ -299,6 +306,7 @@ class Fetcher:
         resolver: Callable[[str, int], list[str]] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         robots_ttl: float = 3600.0,
+        host_delays: Mapping[str, float] | None = None,
     ) -> None:
         """Build a fetcher. ``transport`` and ``resolver`` exist for tests.
 
@@ -317,7 +325,7 @@ class Fetcher:
         self._resolver = _transport.DeadlineResolver(resolver or _netguard.system_resolver)
         self._sleep = sleep
         self._robots_ttl = robots_ttl
-        self._gate = _HostGate(per_host_concurrency, per_host_delay, sleep)
+        self._gate = _HostGate(per_host_concurrency, per_host_delay, sleep, host_delays)
         self._robots: dict[str, _RobotsEntry] = {}
         self._robots_lock = threading.Lock()
         self._client = httpx.Client(
@@ -328,11 +336,14 @@ class Fetcher:
         )
 
     @classmethod
-    def from_config(cls, *, extra_allow: Iterable[str] = ()) -> Fetcher:
+    def from_config(
+        cls, *, extra_allow: Iterable[str] = (), host_delays: Mapping[str, float] | None = None
+    ) -> Fetcher:
         """A fetcher configured from the ``TIDINGS_*`` settings. Raises ConfigError.
 
         ``extra_allow`` adds allow-list entries to ``TIDINGS_ALLOW_HOSTS``, e.g.
-        ``"127.0.0.1:8765"`` to reach exactly one local publisher.
+        ``"127.0.0.1:8765"`` to reach exactly one local publisher; ``host_delays``
+        overrides the per-host delay for named hosts (the bundled demo publisher).
         """
         return cls(
             allow_hosts=[*config.read("ALLOW_HOSTS"), *extra_allow],
@@ -344,6 +355,7 @@ class Fetcher:
             per_host_concurrency=config.read("PER_HOST_CONCURRENCY"),
             per_host_delay=config.read("PER_HOST_DELAY"),
             respect_robots=config.read("RESPECT_ROBOTS"),
+            host_delays=host_delays,
         )
 
     def close(self) -> None:

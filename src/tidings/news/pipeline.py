@@ -56,8 +56,7 @@ class Subscribed:
 
 
 def allow_hosts() -> list[str]:
-    hosts: list[str] = config.read("ALLOW_HOSTS")
-    return hosts
+    return services.allow_hosts()
 
 
 def add(url: str, *, name: str | None = None, category: str | None = None) -> Subscribed:
