@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "tidings.news",
     "tidings.site",
     "tidings.community",
+    "tidings.aiweb",
 ]
 
 MIDDLEWARE = [

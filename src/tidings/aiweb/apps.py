@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AIWebConfig(AppConfig):
+    name = "tidings.aiweb"
+    label = "aiweb"
+    verbose_name = "AI features"
