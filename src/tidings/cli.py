@@ -362,9 +362,9 @@ def cmd_recluster(args: argparse.Namespace) -> int:
 
 def cmd_ai(args: argparse.Namespace, rest: list[str]) -> int:
     _django()
-    from tidings.aiweb import cli as ai_cli
-
-    return ai_cli.main([args.ai_command, *rest])
+    ai_cli = importlib.import_module("tidings.aiweb.cli")
+    main: Callable[[list[str]], int] = ai_cli.main
+    return main([args.ai_command, *rest])
 
 
 # --- parser --------------------------------------------------------------------------------

@@ -36,7 +36,8 @@ def fetcher() -> Fetcher:
     def make() -> Fetcher:
         return Fetcher.from_config(extra_allow=_extra_allow, host_delays=_host_delays)
 
-    return _get("fetcher", make)  # type: ignore[no-any-return]
+    result: Fetcher = _get("fetcher", make)
+    return result
 
 
 def allow_hosts() -> list[str]:

@@ -10,9 +10,10 @@ from the stored evidence when another process held the lease meanwhile.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q
@@ -222,17 +223,15 @@ def _refresh_story(story: Story) -> None:
     story.save()
 
 
-def story_score(outlets: int, published: Iterable[object]) -> float:
+def story_score(outlets: int, published: Iterable[datetime | None]) -> float:
     """Breadth, velocity and recency (same formula as the engine's top stories)."""
-    import math
-
     now = timezone.now()
     times = [t for t in published if t is not None]
     if not times:
         return round(math.log1p(outlets) * 2.0 * math.exp(-2.0), 6)
-    newest = max(times)  # type: ignore[type-var]
-    age_hours = max((now - newest).total_seconds() / 3600.0, 0.0)  # type: ignore[operator]
-    recent = sum(1 for t in times if (now - t).total_seconds() <= 6 * 3600)  # type: ignore[operator]
+    newest = max(times)
+    age_hours = max((now - newest).total_seconds() / 3600.0, 0.0)
+    recent = sum(1 for t in times if (now - t).total_seconds() <= 6 * 3600)
     return round((math.log1p(outlets) * 2.0 + math.log1p(recent)) * math.exp(-age_hours / 24.0), 6)
 
 
