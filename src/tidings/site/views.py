@@ -21,13 +21,16 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.safestring import mark_safe
 
 from tidings.news.models import Article, Feed, RelatedLink, Source, Story, Topic
 from tidings.site import search as search_backend
 from tidings.site._health import FeedHealth, feed_health
+from tidings.site.templatetags.tidings_site import snippet
 
 PAGE_SIZE = 20
 TOP_STORIES = 8
@@ -279,13 +282,41 @@ def _copies(art: Article) -> list[Article]:
     return sorted(copies, key=lambda a: a.pk != root)
 
 
+ARTICLE_FRAGMENT_SECONDS = 60
+
+
 @_cacheable(60)
 def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
     art = get_object_or_404(
-        Article.objects.select_related("source", "story").defer("signature"), pk=article_id
+        Article.objects.select_related("source", "story").defer("signature", "text", "html"),
+        pk=article_id,
     )
     if slug != art.slug:
         return redirect(art.get_absolute_url(), permanent=True)
+    share_url = request.build_absolute_uri(art.get_absolute_url())
+    # The reader-independent parts (body, tags, related cards, copies) are kept
+    # for as long as the page's own max-age; comments and forms are always fresh.
+    stamp = f"{art.fetched_at.timestamp()}:{art.updated_at}:{art.story_id}:{art.duplicate_of_id}"
+    key = "site:article:" + hashlib.md5(f"{art.pk}|{stamp}|{share_url}".encode()).hexdigest()
+    parts: tuple[str, str, str] | None = cache.get(key)
+    if parts is None:
+        parts = _article_parts(art, share_url)
+        cache.set(key, parts, ARTICLE_FRAGMENT_SECONDS)
+    main_html, aside_html, description = parts
+    context = {
+        "article": art,
+        "source": art.source,
+        "main_html": mark_safe(main_html),  # rendered by our own autoescaping templates
+        "aside_html": mark_safe(aside_html),
+        "description": description,
+        "ai_tools": _ai_tools(art.pk),
+        "share_url": share_url,
+    }
+    return render(request, "site/article.html", context)
+
+
+def _article_parts(art: Article, share_url: str) -> tuple[str, str, str]:
+    art.refresh_from_db(fields=["text", "html"])
     topics = list(
         Topic.objects.filter(article_topics__article=art).order_by(
             "-article_topics__weight", "name"
@@ -301,12 +332,13 @@ def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
         "related": _related(art),
         "copies": _copies(art),
         "story": story if story is not None and story.article_count > 1 else None,
-        "ai_tools": _ai_tools(art.pk),
         "show_lead_image": bool(art.lead_image) and art.lead_image not in art.html,
         "is_sample": art.is_sample or art.source.is_sample,
-        "share_url": request.build_absolute_uri(art.get_absolute_url()),
+        "share_url": share_url,
     }
-    return render(request, "site/article.html", context)
+    main_html = render_to_string("site/_article_main.html", context)
+    aside_html = render_to_string("site/_article_aside.html", context)
+    return main_html, aside_html, snippet(art, 160)
 
 
 @dataclass

@@ -1,0 +1,419 @@
+"""``tidings bench web``: the article page against a bare Django view, same server stack.
+
+A fresh temporary database is filled with synthetic articles (with stories,
+related links, topics, syndicated copies and comments when the comments app
+is installed); the site is started under uvicorn exactly as ``tidings serve``
+runs it, with one extra bare view; a keep-alive HTTP/1.1 load generator then
+measures requests/s and p50/p95/p99 latency for each target in turn.
+
+Targets: article page p95 <= 50 ms and >= 0.5x the bare view's throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import itertools
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import types
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+BARE_PATH = "/bench/bare"
+P95_TARGET_MS = 50.0
+RATIO_TARGET = 0.5
+
+_WORD_TEXT = (
+    "harbour council ferry storm quake minister budget river bridge market school hospital "
+    "railway election court report coast village festival museum airport factory energy "
+    "harvest drought flood inquiry treaty summit strike union tariff export shipping port "
+    "mayor police rescue fire forest mountain island valley league final coach season "
+    "vaccine clinic research university student teacher housing rent wage pension tax"
+)
+_WORDS = _WORD_TEXT.split()
+_NAME_TEXT = (
+    "Veland Ostria Marrow Quill Tessary Brindle Holloway Carden Ashby Lorne Pellan Dunmore "
+    "Ferris Galloway Harrow Ingram Juniper Keswick Lattimer Morrow"
+)
+_NAMES = _NAME_TEXT.split()
+
+
+# --- child: populate ------------------------------------------------------------
+
+
+def _sentence(rng: random.Random) -> str:
+    words = [rng.choice(_WORDS) for _ in range(rng.randint(12, 24))]
+    words.insert(rng.randrange(len(words)), rng.choice(_NAMES))
+    return " ".join(words).capitalize() + "."
+
+
+def _populate(n_articles: int, out: Path) -> None:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from tidings.news.models import Article, ArticleTopic, RelatedLink, Source, Story, Topic
+
+    rng = random.Random(7)
+    now = timezone.now()
+    sources = Source.objects.bulk_create(
+        Source(slug=f"outlet-{i}", name=f"Bench Outlet {i}", is_sample=True) for i in range(200)
+    )
+    topics = Topic.objects.bulk_create(
+        Topic(slug=f"topic-{i}", name=f"{rng.choice(_NAMES)} {i}", kind="place") for i in range(500)
+    )
+    n_stories = max(1, n_articles // 4)
+    stories = Story.objects.bulk_create(
+        Story(id=hashlib.md5(f"s{i}".encode()).hexdigest(), headline=_sentence(rng)[:120])
+        for i in range(n_stories)
+    )
+    articles: list[Article] = []
+    for i in range(n_articles):
+        paragraphs = [" ".join(_sentence(rng) for _ in range(4)) for _ in range(8)]
+        text = "\n\n".join(paragraphs)
+        url = f"https://outlet-{i % 200}.example/news/{i}"
+        articles.append(
+            Article(
+                id=hashlib.md5(url.encode()).hexdigest(),
+                canonical_url=url,
+                source=sources[i % len(sources)],
+                title=_sentence(rng)[:110],
+                byline=f"{rng.choice(_NAMES)} {rng.choice(_NAMES)}",
+                description=paragraphs[0][:200],
+                category=rng.choice(("World", "Business", "Science", "Sport", "Culture")),
+                published_at=now - timedelta(minutes=i),
+                text=text,
+                html="".join(f"<p>{p}</p>" for p in paragraphs),
+                word_count=len(text.split()),
+                content_hash=hashlib.sha256(text.encode()).hexdigest(),
+                story=stories[i % n_stories],
+                story_state="assigned",
+                is_sample=True,
+            )
+        )
+    Article.objects.bulk_create(articles, batch_size=500)
+    for i, art in enumerate(articles):
+        if i % 20 == 19:  # a few syndicated copies
+            Article.objects.filter(pk=art.pk).update(duplicate_of=articles[i - 1].pk)
+    by_story: dict[str, list[Article]] = {}
+    for art in articles:
+        by_story.setdefault(str(art.story_id), []).append(art)
+    for story in stories:
+        members = by_story.get(story.pk, [])
+        story.lead_article = members[0] if members else None
+        story.article_count = len(members)
+        story.outlet_count = len({a.source_id for a in members})
+        story.last_updated_at = max(
+            (a.published_at for a in members if a.published_at), default=now
+        )
+        story.first_published_at = min(
+            (a.published_at for a in members if a.published_at), default=now
+        )
+        story.score = float(story.outlet_count)
+    Story.objects.bulk_update(
+        stories,
+        [
+            "lead_article",
+            "article_count",
+            "outlet_count",
+            "last_updated_at",
+            "first_published_at",
+            "score",
+        ],
+        batch_size=500,
+    )
+    links: list[RelatedLink] = []
+    tags: list[ArticleTopic] = []
+    for art in articles:
+        same = [a for a in by_story[str(art.story_id)] if a.pk != art.pk]
+        others = rng.sample(articles, 6)
+        chosen = (same + [o for o in others if o.pk != art.pk and o not in same])[:6]
+        for rank, other in enumerate(chosen):
+            in_story = other.story_id == art.story_id
+            links.append(
+                RelatedLink(
+                    article=art,
+                    related=other,
+                    rank=rank,
+                    score=1.0 - rank / 10,
+                    same_story=in_story,
+                    reason="Same story" if in_story else f"Also about {rng.choice(_NAMES)}",
+                )
+            )
+        for topic in rng.sample(topics, 3):
+            tags.append(ArticleTopic(article=art, topic=topic))
+    RelatedLink.objects.bulk_create(links, batch_size=2000)
+    ArticleTopic.objects.bulk_create(tags, batch_size=2000)
+
+    comments = 0
+    if apps.is_installed("tidings.community"):
+        comments = _comments(apps, get_user_model(), articles, rng)
+    originals = [a for i, a in enumerate(articles) if i % 20 != 19]
+    sample = rng.sample(originals, min(500, len(originals)))
+    out.write_text("\n".join(a.get_absolute_url() for a in sample))
+    print(
+        f"populated {len(articles)} articles, {len(stories)} stories, {len(links)} related links, "
+        f"{comments} comments",
+        file=sys.stderr,
+    )
+
+
+def _comments(apps: Any, user_model: Any, articles: Sequence[Any], rng: random.Random) -> int:
+    try:
+        comment_model = apps.get_model("community", "Comment")
+    except LookupError:
+        return 0
+    users = []
+    for i in range(50):
+        user = user_model(username=f"reader{i}")
+        user.set_unusable_password()
+        users.append(user)
+    users = user_model.objects.bulk_create(users)
+    try:
+        profile_model = apps.get_model("community", "Profile")
+        profile_model.objects.bulk_create(
+            profile_model(user=u, display_name=f"Reader {i}") for i, u in enumerate(users)
+        )
+    except LookupError:
+        pass
+    rows = []
+    for art in articles:
+        for _ in range(3):
+            body = _sentence(rng)
+            rows.append(
+                comment_model(
+                    article=art, author=rng.choice(users), body=body, body_html=f"<p>{body}</p>"
+                )
+            )
+    comment_model.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+# --- child: serve -----------------------------------------------------------------
+
+
+def _serve(port: int) -> None:
+    import django
+    import uvicorn
+    from django.conf import settings
+
+    django.setup()
+    from django.core.asgi import get_asgi_application
+    from django.http import HttpRequest, HttpResponse
+    from django.urls import include, path
+
+    def bare(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("ok")
+
+    urls = types.ModuleType("tidings_bench_urls")
+    urls.urlpatterns = [  # type: ignore[attr-defined]
+        path(BARE_PATH.lstrip("/"), bare),
+        path("", include(settings.ROOT_URLCONF)),
+    ]
+    sys.modules[urls.__name__] = urls
+    settings.ROOT_URLCONF = urls.__name__
+    uvicorn.run(
+        get_asgi_application(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+    )
+
+
+# --- parent: load generator -------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    requests: int
+    errors: int
+    seconds: float
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+
+async def _one_connection(
+    port: int, paths: Iterator[str], deadline: float, latencies: list[float], errors: list[int]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < deadline:
+            request = f"GET {next(paths)} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n\r\n"
+            start = time.perf_counter()
+            writer.write(request.encode())
+            status = int((await reader.readline()).split()[1])
+            headers: dict[str, str] = {}
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                key, _, value = line.decode("latin-1").partition(":")
+                headers[key.strip().lower()] = value.strip()
+            if "content-length" in headers:
+                await reader.readexactly(int(headers["content-length"]))
+            elif headers.get("transfer-encoding") == "chunked":
+                while size := int((await reader.readline()).strip(), 16):
+                    await reader.readexactly(size + 2)
+                await reader.readline()
+            latencies.append(time.perf_counter() - start)
+            if status != 200:
+                errors.append(status)
+                if len(errors) == 1:
+                    print(f"first failure: HTTP {status} for {request.split()[1]}", file=sys.stderr)
+            if headers.get("connection") == "close":
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    finally:
+        writer.close()
+
+
+def _load(port: int, paths: Sequence[str], seconds: float, concurrency: int) -> Figures:
+    latencies: list[float] = []
+    errors: list[int] = []
+    cycle = itertools.cycle(paths)
+
+    async def run() -> float:
+        start = time.perf_counter()
+        deadline = start + seconds
+        await asyncio.gather(
+            *(_one_connection(port, cycle, deadline, latencies, errors) for _ in range(concurrency))
+        )
+        return time.perf_counter() - start
+
+    elapsed = asyncio.run(run())
+    ordered = sorted(latencies)
+    q = statistics.quantiles(ordered, n=100, method="inclusive") if len(ordered) > 1 else [0.0] * 99
+    return Figures(
+        requests=len(ordered),
+        errors=len(errors),
+        seconds=round(elapsed, 2),
+        rps=round(len(ordered) / elapsed, 1),
+        p50_ms=round(q[49] * 1000, 2),
+        p95_ms=round(q[94] * 1000, 2),
+        p99_ms=round(q[98] * 1000, 2),
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("the bench server exited before answering")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the bench server did not start in time")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tidings bench web", description=__doc__.splitlines()[0])
+    p.add_argument("--articles", type=int, default=10_000, help="articles to generate (10000)")
+    p.add_argument("--seconds", type=float, default=10.0, help="measuring time per target (10)")
+    p.add_argument("--concurrency", type=int, default=8, help="keep-alive connections (8)")
+    p.add_argument("--database-url", default="", help="an EMPTY database to use instead of SQLite")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument(
+        "--data-dir",
+        default="",
+        help="keep the generated database in this directory and reuse it on the next run",
+    )
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["_populate"]:
+        _populate(int(args_list[1]), Path(args_list[2]))
+        return 0
+    if args_list[:1] == ["_serve"]:
+        _serve(int(args_list[1]))
+        return 0
+    args = _parser().parse_args(args_list)
+    keep = bool(args.data_dir)
+    workdir = Path(args.data_dir) if keep else Path(tempfile.mkdtemp(prefix="tidings-bench-web-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tidings.web.settings",
+        "TIDINGS_DATA_DIR": str(workdir),
+        "TIDINGS_DATABASE_URL": args.database_url,
+        "TIDINGS_DEBUG": "false",
+        "TIDINGS_DEMO": "false",
+        "TIDINGS_STARTER_FEEDS": "false",
+    }
+    me = [sys.executable, "-m", "tidings.bench.web"]
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        urls_file = workdir / "urls.txt"
+        started = time.perf_counter()
+        if not urls_file.exists():
+            populate = [*me, "_populate", str(args.articles), str(urls_file)]
+            subprocess.run(populate, env=env, check=True)
+        print(f"database ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        paths = urls_file.read_text().split("\n")
+        port = _free_port()
+        server = subprocess.Popen([*me, "_serve", str(port)], env=env)
+        _wait_for(port, server)
+        _load(port, [BARE_PATH], 2.0, args.concurrency)  # warm-up
+        _load(port, paths, 2.0, args.concurrency)
+        bare = _load(port, [BARE_PATH], args.seconds, args.concurrency)
+        page = _load(port, paths, args.seconds, args.concurrency)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    ratio = page.rps / bare.rps if bare.rps else 0.0
+    engine = "PostgreSQL" if args.database_url else "SQLite (WAL)"
+    if args.json:
+        report = {"articles": args.articles, "database": engine, "bare": asdict(bare)}
+        report |= {"article": asdict(page), "throughput_ratio": round(ratio, 3)}
+        print(json.dumps(report, indent=2))
+    else:
+        print(
+            f"tidings bench web: {args.articles:,} articles, {engine}, uvicorn (ASGI, 1 process), "
+            f"{args.concurrency} keep-alive connections, {args.seconds:g} s per target"
+        )
+        print(f"{'':14}{'bare view':>14}{'article page':>16}")
+        for label, key in (
+            ("requests", "requests"),
+            ("requests/s", "rps"),
+            ("p50 ms", "p50_ms"),
+            ("p95 ms", "p95_ms"),
+            ("p99 ms", "p99_ms"),
+            ("errors", "errors"),
+        ):
+            print(f"{label:14}{getattr(bare, key):>14}{getattr(page, key):>16}")
+        verdict_p95 = "ok" if page.p95_ms <= P95_TARGET_MS else "MISSED"
+        verdict_ratio = "ok" if ratio >= RATIO_TARGET else "MISSED"
+        print(f"article p95 {page.p95_ms} ms (target <= {P95_TARGET_MS:g} ms): {verdict_p95}")
+        print(f"throughput ratio {ratio:.2f}x bare (target >= {RATIO_TARGET}x): {verdict_ratio}")
+    return 1 if page.errors or bare.errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
