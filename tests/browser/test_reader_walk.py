@@ -14,6 +14,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from tests.site.factories import (
@@ -163,6 +164,7 @@ def test_reader_walk(live_server, image_server):
     from playwright.sync_api import expect, sync_playwright
 
     world = build_world(image_server)
+    cache.clear()  # categories cached by earlier tests in this process
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
         try:
