@@ -58,6 +58,14 @@ def cmd_config(args: argparse.Namespace) -> int:
             )
         )
         return 0
+    if not sys.stdout.isatty():
+        # Not a terminal: an environment file, one commented setting per line.
+        for spec in config.SETTINGS:
+            value = values[spec.name]
+            shown = "***" if spec.secret and value else _env_value(value)
+            print(f"# {spec.help} (default: {_env_value(spec.default)!s})")
+            print(f"{spec.env}={shown}")
+        return 0
     table = Table(title="Tidings settings (environment variable TIDINGS_<NAME>)")
     table.add_column("Name")
     table.add_column("Value")
@@ -72,6 +80,14 @@ def cmd_config(args: argparse.Namespace) -> int:
         )
     Console().print(table)
     return 0
+
+
+def _env_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

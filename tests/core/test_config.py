@@ -1,0 +1,69 @@
+"""The settings table: declared once, read from TIDINGS_* variables, printed by `tidings config`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tidings import cli
+from tidings.core import config
+from tidings.core.errors import ConfigError
+
+
+def test_every_setting_is_declared_once_with_help() -> None:
+    names = [s.name for s in config.SETTINGS]
+    assert len(names) == len(set(names))
+    for spec in config.SETTINGS:
+        assert spec.help.strip(), spec.name
+        assert spec.env == f"TIDINGS_{spec.name}"
+
+
+def test_defaults_parse_to_their_types() -> None:
+    values = config.read_all({})
+    assert values["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1", "[::1]"]
+    assert values["DEBUG"] is False
+    assert values["MAX_BODY_BYTES"] == 10 * 1024 * 1024
+    assert values["ALLOW_HOSTS"] == []
+
+
+def test_environment_overrides_and_parsing() -> None:
+    env = {
+        "TIDINGS_DEBUG": "yes",
+        "TIDINGS_PORT": "9000",
+        "TIDINGS_ALLOW_HOSTS": "127.0.0.1, a.test",
+    }
+    assert config.read("DEBUG", env) is True
+    assert config.read("PORT", env) == 9000
+    assert config.read("ALLOW_HOSTS", env) == ["127.0.0.1", "a.test"]
+
+
+@pytest.mark.parametrize(("name", "raw"), [("PORT", "eighty"), ("DEBUG", "maybe")])
+def test_bad_values_are_clear_errors(name: str, raw: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        config.read(name, {f"TIDINGS_{name}": raw})
+    assert f"TIDINGS_{name}" in str(info.value)
+
+
+def test_unknown_setting_is_an_error() -> None:
+    with pytest.raises(ConfigError):
+        config.read("NO_SUCH_THING", {})
+
+
+def test_cli_config_json_hides_secrets(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TIDINGS_LLM_API_KEY", "sk-very-secret")
+    monkeypatch.setenv("TIDINGS_PORT", "8123")
+    assert cli.main(["config", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["PORT"] == 8123
+    assert out["LLM_API_KEY"] == "***"
+    assert set(out) == {s.name for s in config.SETTINGS}
+
+
+def test_cli_config_table_lists_every_setting(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["config"]) == 0
+    out = capsys.readouterr().out
+    for spec in config.SETTINGS:
+        assert spec.name in out

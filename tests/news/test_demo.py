@@ -1,0 +1,72 @@
+"""The offline demo: the bundled sample publisher is subscribed and ingested by the real pipeline."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from tidings import services
+from tidings.demo import load_corpus
+from tidings.news import assign, bootstrap, worker
+from tidings.news.models import Article, RelatedLink, Source, Story
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def demo_site(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TIDINGS_DEMO", "true")
+    monkeypatch.setenv("TIDINGS_STARTER_FEEDS", "false")
+    monkeypatch.setenv("TIDINGS_DEMO_PORT", str(_free_port()))
+    monkeypatch.delenv("TIDINGS_ALLOW_HOSTS", raising=False)
+    services.reset()
+    assign.reset_cache()
+    try:
+        yield
+    finally:
+        bootstrap.shutdown()
+        services.reset()
+        services._extra_allow.clear()
+        services._host_delays.clear()
+        assign.reset_cache()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_demo_is_ingested_through_the_pipeline(demo_site: None) -> None:
+    corpus = load_corpus()
+    bootstrap.prepare_site()
+    assert Source.objects.filter(is_sample=True).count() == len(corpus.outlets)
+    worker.poll_once()
+
+    articles = Article.objects.all()
+    assert articles.count() == len(corpus.articles)
+    assert all(a.is_sample for a in articles)
+    # Every syndicated copy is folded onto an original, never shown as its own story.
+    copies = [a for a in corpus.articles if a.syndicated_from]
+    assert Article.objects.filter(duplicate_of__isnull=False).count() == len(copies)
+    for dup in Article.objects.filter(duplicate_of__isnull=False):
+        assert dup.story_id == dup.duplicate_of.story_id
+        assert not RelatedLink.objects.filter(article=dup.duplicate_of, related=dup).exists()
+    # Stories: far fewer than articles, and the big story spans many outlets.
+    assert Story.objects.filter(merged_into__isnull=True).count() < len(corpus.articles)
+    assert Story.objects.order_by("-outlet_count").first().outlet_count >= 4  # type: ignore[union-attr]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_publisher_is_the_only_local_address_allowed(demo_site: None) -> None:
+    from tidings.core.errors import BlockedURLError
+    from tidings.core.fetch import check_url
+
+    sim = bootstrap.start_demo_publisher()
+    services.allow_demo_publisher(sim.base_url)
+    check_url(sim.base_url + "/", allow_hosts=services.allow_hosts())
+    other_port = _free_port()
+    with pytest.raises(BlockedURLError):
+        check_url(f"http://127.0.0.1:{other_port}/", allow_hosts=services.allow_hosts())
