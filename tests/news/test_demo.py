@@ -1,4 +1,4 @@
-"""The offline demo: the bundled sample publisher is subscribed and ingested by the real pipeline."""
+"""The offline demo: the sample publisher is subscribed and ingested by the real pipeline."""
 
 from __future__ import annotations
 

@@ -514,7 +514,6 @@ def store_article(entry: Entry, extracted: ExtractedArticle, final_url: str) -> 
             raise
         _finish(entry, stored, Entry.State.DUPLICATE)
         return stored
-    after_article_saved(article)
     return article
 
 
@@ -563,10 +562,3 @@ def _finish(entry: Entry, article: Article, state: str) -> None:
     entry.error_message = ""
     entry.updated_at = timezone.now()
     entry.save()
-
-
-def after_article_saved(article: Article) -> None:
-    """Hooks run once an article is stored (search index)."""
-    from tidings.news import hooks
-
-    hooks.article_saved(article)
