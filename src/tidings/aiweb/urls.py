@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from tidings.aiweb import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("ai/article/<str:article_id>/<str:feature>", views.article_feature, name="ai_article"),
+    path("ai/story/<str:story_id>/brief", views.story_brief, name="ai_story"),
+]

@@ -88,6 +88,7 @@
     var buffer = "";
     var out = document.createElement("div");
     out.className = "ai-stream";
+    out.style.whiteSpace = "pre-wrap";
     box.textContent = "";
     box.appendChild(out);
     for (;;) {
@@ -97,9 +98,17 @@
       var events = buffer.split("\n\n");
       buffer = events.pop();
       events.forEach(function (ev) {
+        // "event: html" carries the final server-rendered (sanitised) fragment,
+        // "event: error" a message; unnamed events are text pieces.
+        var name = "message", data = [];
         ev.split("\n").forEach(function (line) {
-          if (line.indexOf("data:") === 0) out.textContent += line.slice(5).replace(/^ /, "");
+          if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+          else if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
         });
+        if (!data.length) return;
+        if (name === "html") box.innerHTML = data.join("\n");
+        else if (name === "error") showError(box, data.join("\n"));
+        else out.textContent += data.join("\n");
       });
     }
   }
@@ -122,7 +131,9 @@
             headers: { "HX-Request": "true", "X-Requested-With": "fetch", "Accept": "text/html, text/event-stream, application/json" }
           });
           var type = response.headers.get("Content-Type") || "";
-          if (!response.ok) {
+          if (!response.ok && type.indexOf("text/html") === 0) {
+            box.innerHTML = await response.text();  // the server's own short message
+          } else if (!response.ok) {
             var wait = response.headers.get("Retry-After");
             showError(box, response.status === 429
               ? "Too many requests — please try again" + (wait ? " in " + wait + " seconds." : " later.")
