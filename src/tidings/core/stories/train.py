@@ -95,10 +95,31 @@ def fit(x: np.ndarray, y: np.ndarray) -> PairModel:
     )
 
 
+class _MemoEngine(StoryEngine):
+    """Pair features do not depend on thresholds: reuse them across tuning runs."""
+
+    def __init__(self, memo: dict[tuple[str, str], list[float]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._memo = memo
+
+    def _features(self, a: Any, b: Any) -> list[float]:
+        key = (a.id, b.id)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = super()._features(a, b)
+        return found
+
+
 def run(
-    rows: Sequence[dict[str, Any]], model: PairModel, background: BackgroundDF
+    rows: Sequence[dict[str, Any]],
+    model: PairModel,
+    background: BackgroundDF,
+    memo: dict[tuple[str, str], list[float]] | None = None,
 ) -> tuple[StoryEngine, dict[str, str]]:
-    engine = StoryEngine(model=model, background=background)
+    if memo is None:
+        engine = StoryEngine(model=model, background=background)
+    else:
+        engine = _MemoEngine(memo, model=model, background=background)
     for row in rows:
         engine.add(to_input(row))
     return engine, engine.stories()
@@ -109,8 +130,9 @@ def score(
     model: PairModel,
     background: BackgroundDF,
     related: bool = False,
+    memo: dict[tuple[str, str], list[float]] | None = None,
 ) -> dict[str, float]:
-    engine, stories = run(rows, model, background)
+    engine, stories = run(rows, model, background, memo)
     labels = {str(r["id"]): str(r["event"]) for r in rows}
     result = evaluate(stories, labels)
     if related:
@@ -122,6 +144,7 @@ def score(
 def tune(rows: Sequence[dict[str, Any]], model: PairModel, background: BackgroundDF) -> PairModel:
     """Pick the assignment and merge thresholds that cluster the training events best."""
     best: tuple[float, float, float, int] = (-1.0, 0.5, 0.9, 1)
+    memo: dict[tuple[str, str], list[float]] = {}
     for depth in (1, 2, 3):
         for assign in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
             for merge in (0.6, 0.8, 1.01):
@@ -129,7 +152,7 @@ def tune(rows: Sequence[dict[str, Any]], model: PairModel, background: Backgroun
                     continue
                 trial = _with(model, assign_threshold=assign, merge_threshold=merge)
                 trial.extra["link_depth"] = depth
-                result = score(rows, trial, background)
+                result = score(rows, trial, background, memo=memo)
                 value = (result["pairwise_f1"] + result["bcubed_f1"]) / 2
                 if value > best[0] + 1e-9:
                     best = (value, assign, merge, depth)
