@@ -1,4 +1,4 @@
-"""Fixtures for the ingestion tests: the demo publisher over real HTTP, settings via the environment."""
+"""Ingestion test fixtures: the demo publisher over real HTTP, settings from the environment."""
 
 from __future__ import annotations
 

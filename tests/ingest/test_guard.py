@@ -37,12 +37,12 @@ def test_add_metadata_address_is_refused(ingest, capsys):
 @pytest.mark.parametrize(
     "host", ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]", "2130706433", "0x7f.1"]
 )
-def test_add_refused_without_allow_list_makes_no_connection(
-    ingest, sim, capsys, monkeypatch, host
-):
+def test_add_refused_without_allow_list_makes_no_connection(ingest, sim, capsys, monkeypatch, host):
     monkeypatch.delenv("TIDINGS_ALLOW_HOSTS")
     port = sim.base_url.rsplit(":", 1)[1]
-    code, out, err = run_cli(capsys, "add", f"http://{host}:{port}/{load_corpus().outlets[0].slug}/")
+    code, out, err = run_cli(
+        capsys, "add", f"http://{host}:{port}/{load_corpus().outlets[0].slug}/"
+    )
     assert code == 1, out + err
     assert "[blocked_url]" in err
     assert sim.request_log == [], "the guard refuses before any connection"
