@@ -7,4 +7,4 @@ os.environ.setdefault("TIDINGS_DATA_DIR", tempfile.mkdtemp(prefix="tidings-test-
 os.environ.setdefault("TIDINGS_DEMO", "false")
 os.environ.setdefault("TIDINGS_STARTER_FEEDS", "false")
 
-from tidings.web.settings import *  # noqa: E402, F403
+from tidings.web.settings import *  # noqa: F403

@@ -52,16 +52,35 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         secret=True,
     ),
-    Setting("SQLITE_BUSY_TIMEOUT_MS", 20000, "How long a SQLite writer waits for the lock (ms).", int),
+    Setting(
+        "SQLITE_BUSY_TIMEOUT_MS", 20000, "How long a SQLite writer waits for the lock (ms).", int
+    ),
     # --- web ---------------------------------------------------------------
-    Setting("SECRET_KEY", "", "Django secret key. Empty: generated once and kept in DATA_DIR.", str, secret=True),
+    Setting(
+        "SECRET_KEY",
+        "",
+        "Django secret key. Empty: generated once and kept in DATA_DIR.",
+        str,
+        secret=True,
+    ),
     Setting("DEBUG", False, "Django debug mode. Never enable on a public site.", _bool),
-    Setting("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]", "Host names the site answers to (comma-separated).", _list),
+    Setting(
+        "ALLOWED_HOSTS",
+        "localhost,127.0.0.1,[::1]",
+        "Host names the site answers to (comma-separated).",
+        _list,
+    ),
     Setting("SITE_NAME", "Tidings", "Name shown in the page header.", str),
     Setting("HOST", "127.0.0.1", "Address `tidings serve` listens on.", str),
     Setting("PORT", 8000, "Port `tidings serve` listens on.", int),
     Setting("TIME_ZONE", "UTC", "Default time zone for exact times shown to readers.", str),
-    Setting("EMAIL_URL", "console:", "Where mail goes: console:, file:PATH or smtp://user:pass@host:port.", str, secret=True),
+    Setting(
+        "EMAIL_URL",
+        "console:",
+        "Where mail goes: console:, file:PATH or smtp://user:pass@host:port.",
+        str,
+        secret=True,
+    ),
     # --- community ---------------------------------------------------------
     Setting("COMMENT_MAX_CHARS", 5000, "Longest comment accepted (characters).", int),
     Setting("COMMENT_EDIT_MINUTES", 15, "How long an author may edit a comment (minutes).", int),
@@ -70,7 +89,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEW_ACCOUNT_DAILY_COMMENTS", 10, "Comments a new account may post on day one.", int),
     Setting("COMMENT_HOLD_FIRST", 1, "A new reader's first N comments wait for a moderator.", int),
     Setting("LOGIN_RATE_LIMIT", "5/300", "Log-ins per account+address: COUNT/SECONDS.", str),
-    Setting("ACCOUNT_EMAIL_RATE_LIMIT", "5/3600", "Account e-mails per address: COUNT/SECONDS.", str),
+    Setting(
+        "ACCOUNT_EMAIL_RATE_LIMIT", "5/3600", "Account e-mails per address: COUNT/SECONDS.", str
+    ),
     # --- fetching ----------------------------------------------------------
     Setting(
         "ALLOW_HOSTS",
@@ -78,9 +99,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Hosts or addresses exempt from the private-address guard (comma-separated), e.g. 127.0.0.1.",
         _list,
     ),
-    Setting("MAX_BODY_BYTES", 10 * 1024 * 1024, "Largest response body accepted, after decompression.", int),
+    Setting(
+        "MAX_BODY_BYTES",
+        10 * 1024 * 1024,
+        "Largest response body accepted, after decompression.",
+        int,
+    ),
     Setting("CONNECT_TIMEOUT", 10.0, "Seconds to wait for a connection.", float),
-    Setting("FETCH_DEADLINE", 30.0, "Overall seconds allowed for one fetch, redirects included.", float),
+    Setting(
+        "FETCH_DEADLINE", 30.0, "Overall seconds allowed for one fetch, redirects included.", float
+    ),
     Setting("MAX_REDIRECTS", 5, "Redirect hops followed per fetch.", int),
     Setting("FETCH_RETRIES", 2, "Retries on 5xx/429/connection errors.", int),
     Setting("PER_HOST_CONCURRENCY", 2, "Simultaneous requests to one host.", int),
@@ -90,15 +118,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("POLL_MIN_INTERVAL", 300, "Shortest interval between polls of one feed (s).", int),
     Setting("POLL_MAX_INTERVAL", 86400, "Longest interval between polls of one feed (s).", int),
     Setting("POLL_DEFAULT_INTERVAL", 1800, "Interval for a new feed (s).", int),
-    Setting("WORKER_IN_SERVE", True, "Run the worker beside the web server in `tidings serve`.", _bool),
-    Setting("EXTRACT_TIMEOUT", 10.0, "Seconds allowed to extract one page before it is recorded as failed.", float),
+    Setting(
+        "WORKER_IN_SERVE", True, "Run the worker beside the web server in `tidings serve`.", _bool
+    ),
+    Setting(
+        "EXTRACT_TIMEOUT",
+        10.0,
+        "Seconds allowed to extract one page before it is recorded as failed.",
+        float,
+    ),
     Setting(
         "DEMO",
         True,
         "Serve and ingest the bundled sample corpus (fictional outlets) when the database has no sources.",
         _bool,
     ),
-    Setting("DEMO_PORT", 8765, "Port of the local sample publisher used by the demo (127.0.0.1 only).", int),
+    Setting(
+        "DEMO_PORT",
+        8765,
+        "Port of the local sample publisher used by the demo (127.0.0.1 only).",
+        int,
+    ),
     Setting(
         "STARTER_FEEDS",
         True,
@@ -107,13 +147,25 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     # --- AI ----------------------------------------------------------------------
     Setting("AI_ENGINE", "builtin", "AI engine: builtin (offline, extractive) or llm.", str),
-    Setting("LLM_URL", "", "OpenAI-compatible endpoint base URL, e.g. http://localhost:11434/v1.", str),
+    Setting(
+        "LLM_URL", "", "OpenAI-compatible endpoint base URL, e.g. http://localhost:11434/v1.", str
+    ),
     Setting("LLM_MODEL", "", "Model name sent to the LLM endpoint.", str),
     Setting("LLM_API_KEY", "", "API key for the LLM endpoint.", str, secret=True),
     Setting("LLM_TIMEOUT", 60.0, "Seconds allowed for one LLM call.", float),
-    Setting("LLM_DAILY_TOKEN_BUDGET", 2_000_000, "Tokens the LLM may spend per day before AI features pause.", int),
+    Setting(
+        "LLM_DAILY_TOKEN_BUDGET",
+        2_000_000,
+        "Tokens the LLM may spend per day before AI features pause.",
+        int,
+    ),
     Setting("AI_RATE_LIMIT", "20/600", "AI requests allowed per client: COUNT/SECONDS.", str),
-    Setting("EMBEDDER", "builtin", "Embedding backend: builtin, sentence-transformers:PATH or openai.", str),
+    Setting(
+        "EMBEDDER",
+        "builtin",
+        "Embedding backend: builtin, sentence-transformers:PATH or openai.",
+        str,
+    ),
 )
 
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

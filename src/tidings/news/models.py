@@ -26,6 +26,11 @@ class Source(models.Model):
     language = models.CharField(max_length=16, blank=True)
     country = models.CharField(max_length=2, blank=True)
     is_sample = models.BooleanField(default=False, help_text="Fictional demo outlet.")
+    # The favicon, fetched through the guarded fetcher and served from our own origin
+    # so readers' browsers never contact the publisher just to draw a list.
+    icon = models.BinaryField(blank=True, default=b"", editable=False)
+    icon_type = models.CharField(max_length=100, blank=True)
+    icon_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -37,6 +37,7 @@ from tidings.core.fetch import FetchResult, check_url
 from tidings.core.lang import detect_language
 from tidings.core.textutil import decode_bytes
 from tidings.core.urls import article_id, canonical_url, slugify
+from tidings.news.icons import refresh_icon
 from tidings.news.models import Article, Entry, Feed, FetchAttempt, Source, WorkerProcess
 
 log = logging.getLogger("tidings.ingest")
@@ -121,7 +122,6 @@ def _source_for(homepage: str, title: str, language: str | None) -> tuple[Source
         slug=slug,
         name=(title or host)[:200],
         homepage=homepage,
-        favicon_url=_origin(homepage) + "favicon.ico",
         language=(language or "")[:16],
     )
     return source, True
@@ -257,6 +257,7 @@ def poll_feed(feed_id: int) -> int:
         _fail_feed(feed, exc, started)
         return 0
     new = store_entries(feed, parsed)
+    refresh_icon(feed.source)
     feed.kind = parsed.kind
     if parsed.title and not feed.title:
         feed.title = parsed.title[:500]
