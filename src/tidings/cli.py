@@ -13,7 +13,6 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from tidings.core import config
@@ -300,11 +299,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _django()
     _migrate()
     import uvicorn
-    from django.conf import settings
 
     from tidings.news import bootstrap
 
-    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
     host = args.host or config.read("HOST")
     port = args.port or config.read("PORT")
     bootstrap.prepare_site(console=_console())
