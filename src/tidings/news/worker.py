@@ -7,13 +7,13 @@ import threading
 import time
 from collections.abc import Callable
 
-from django.db import close_old_connections
-from django_tasks import DEFAULT_TASK_BACKEND_ALIAS
+from django.db import close_old_connections, transaction
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker as DBWorker
 from django_tasks_db.models import DBTaskResult
 
 from tidings.news import pipeline, tasks
-from tidings.news.models import Article
+from tidings.news.models import Article, Feed
 from tidings.news.worker_id import current_worker_id, heartbeat, reap_dead, unregister
 
 log = logging.getLogger("tidings.worker")
@@ -21,9 +21,12 @@ log = logging.getLogger("tidings.worker")
 
 def schedule(*, force: bool = False) -> int:
     """Enqueue a poll for every due feed, and a drain job when work is orphaned."""
-    leased = pipeline.lease_due_feeds(force=force)
-    for feed_id in leased:
-        tasks.poll_feed.enqueue(feed_id)
+    release_orphaned_feed_leases()
+    # Lease and job are committed together, so a feed is never seen leased without its job.
+    with transaction.atomic():
+        leased = pipeline.lease_due_feeds(force=force)
+        for feed_id in leased:
+            tasks.poll_feed.enqueue(feed_id)
     if pipeline.has_claimable_entries() and not _queued("process_entries"):
         tasks.process_entries.enqueue()
     if Article.objects.filter(story_state=Article.StoryState.PENDING).exists() and not _queued(
@@ -31,6 +34,39 @@ def schedule(*, force: bool = False) -> int:
     ):
         tasks.assign_stories.enqueue()
     return len(leased)
+
+
+def release_orphaned_feed_leases() -> int:
+    """Free the feeds whose poll job died with its worker (SIGKILL, power cut).
+
+    A feed stays leased while its poll job is queued or running in a live
+    worker; a job left "running" by a dead worker would otherwise hold the
+    feed until the lease expires, and ``poll --once`` would finish without it.
+    """
+    leased = dict(
+        Feed.objects.filter(polling_since__isnull=False).values_list("id", "polling_since")
+    )
+    if not leased:
+        return 0
+    live = set(pipeline.live_worker_ids())
+    held: set[int] = set()
+    jobs = DBTaskResult.objects.filter(
+        task_path__endswith=".poll_feed",
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+    ).values_list("status", "worker_ids", "args_kwargs")
+    for status, worker_ids, args_kwargs in jobs:
+        if status == TaskResultStatus.READY or (worker_ids and worker_ids[-1] in live):
+            held.update(a for a in args_kwargs.get("args", []) if isinstance(a, int))
+    released = 0
+    for feed_id, since in leased.items():
+        if feed_id not in held:
+            # Compare-and-set: a lease renewed meanwhile is left alone.
+            released += Feed.objects.filter(pk=feed_id, polling_since=since).update(
+                polling_since=None
+            )
+    if released:
+        log.info("released %d feed leases held by dead workers", released)
+    return released
 
 
 def _queued(task_name: str) -> bool:
