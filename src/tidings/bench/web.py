@@ -211,15 +211,22 @@ def _comments(apps: Any, user_model: Any, articles: Sequence[Any], rng: random.R
 # --- child: serve -----------------------------------------------------------------
 
 
-def _serve(port: int) -> None:
+def _application() -> Any:
+    """The site's ASGI application plus the bare view (an app factory for uvicorn)."""
+    import logging
+
     import django
-    import uvicorn
     from django.conf import settings
 
     django.setup()
     from django.core.asgi import get_asgi_application
     from django.http import HttpRequest, HttpResponse
     from django.urls import include, path
+
+    # Server errors are otherwise silent with DEBUG off: show why a request failed.
+    errors = logging.getLogger("django.request")
+    errors.addHandler(logging.StreamHandler(sys.stderr))
+    errors.setLevel(logging.ERROR)
 
     def bare(request: HttpRequest) -> HttpResponse:
         return HttpResponse("ok")
@@ -231,9 +238,29 @@ def _serve(port: int) -> None:
     ]
     sys.modules[urls.__name__] = urls
     settings.ROOT_URLCONF = urls.__name__
+    return get_asgi_application()
+
+
+def _serve(port: int, workers: int) -> None:
+    import uvicorn
+
     uvicorn.run(
-        get_asgi_application(), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        "tidings.bench.web:_application",
+        factory=True,
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        log_level="warning",
+        lifespan="off",
     )
+
+
+def _migrate() -> None:
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
 
 
 # --- parent: load generator -------------------------------------------------------
@@ -274,7 +301,12 @@ async def _one_connection(
             if status != 200:
                 errors.append(status)
                 if len(errors) == 1:
-                    print(f"first failure: HTTP {status} for {request.split()[1]}", file=sys.stderr)
+                    where = headers.get("location", "")
+                    print(
+                        f"first failure: HTTP {status} for {request.split()[1]}"
+                        + (f" -> {where}" if where else ""),
+                        file=sys.stderr,
+                    )
             if headers.get("connection") == "close":
                 writer.close()
                 reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -328,11 +360,22 @@ def _wait_for(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -
     raise RuntimeError("the bench server did not start in time")
 
 
+def _read_manifest(path: Path) -> dict[str, Any] | None:
+    try:
+        found = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tidings bench web", description=__doc__.splitlines()[0])
     p.add_argument("--articles", type=int, default=10_000, help="articles to generate (10000)")
     p.add_argument("--seconds", type=float, default=10.0, help="measuring time per target (10)")
     p.add_argument("--concurrency", type=int, default=8, help="keep-alive connections (8)")
+    p.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes, as `tidings serve` (1)"
+    )
     p.add_argument("--database-url", default="", help="an EMPTY database to use instead of SQLite")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument(
@@ -349,7 +392,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _populate(int(args_list[1]), Path(args_list[2]))
         return 0
     if args_list[:1] == ["_serve"]:
-        _serve(int(args_list[1]))
+        _serve(int(args_list[1]), int(args_list[2]))
+        return 0
+    if args_list[:1] == ["_migrate"]:
+        _migrate()
         return 0
     args = _parser().parse_args(args_list)
     keep = bool(args.data_dir)
@@ -368,14 +414,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     server: subprocess.Popen[bytes] | None = None
     try:
         urls_file = workdir / "urls.txt"
+        manifest = workdir / "bench.json"
+        engine = "PostgreSQL" if args.database_url else "SQLite (WAL)"
+        wanted = {"articles": args.articles, "database": engine}
         started = time.perf_counter()
-        if not urls_file.exists():
+        if not urls_file.exists() or _read_manifest(manifest) != wanted:
+            if urls_file.exists():
+                raise SystemExit(
+                    f"{workdir} holds a bench database made with other options "
+                    f"({_read_manifest(manifest)}); use an empty --data-dir"
+                )
             populate = [*me, "_populate", str(args.articles), str(urls_file)]
             subprocess.run(populate, env=env, check=True)
+            manifest.write_text(json.dumps(wanted))
+        else:
+            # A kept database may predate the current schema: every article page
+            # would then fail while the bare view still answers.
+            subprocess.run([*me, "_migrate"], env=env, check=True)
         print(f"database ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
         paths = urls_file.read_text().split("\n")
         port = _free_port()
-        server = subprocess.Popen([*me, "_serve", str(port)], env=env)
+        server = subprocess.Popen([*me, "_serve", str(port), str(args.workers)], env=env)
         _wait_for(port, server)
         _load(port, [BARE_PATH], 2.0, args.concurrency)  # warm-up
         _load(port, paths, 2.0, args.concurrency)
@@ -388,14 +447,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
     ratio = page.rps / bare.rps if bare.rps else 0.0
-    engine = "PostgreSQL" if args.database_url else "SQLite (WAL)"
     if args.json:
-        report = {"articles": args.articles, "database": engine, "bare": asdict(bare)}
+        report = {"articles": args.articles, "database": engine, "workers": args.workers}
+        report |= {
+            "bare": asdict(bare),
+            "targets": {"p95_ms": P95_TARGET_MS, "ratio": RATIO_TARGET},
+        }
         report |= {"article": asdict(page), "throughput_ratio": round(ratio, 3)}
         print(json.dumps(report, indent=2))
     else:
         print(
-            f"tidings bench web: {args.articles:,} articles, {engine}, uvicorn (ASGI, 1 process), "
+            f"tidings bench web: {args.articles:,} articles, {engine}, "
+            f"uvicorn (ASGI, {args.workers} process{'es' if args.workers > 1 else ''}), "
             f"{args.concurrency} keep-alive connections, {args.seconds:g} s per target"
         )
         print(f"{'':14}{'bare view':>14}{'article page':>16}")
