@@ -13,7 +13,7 @@ from tidings.aiweb.models import AIResultCache
 from tidings.core.ai import ArticleDoc, article_sentences
 from tidings.news.models import Article, Story
 
-FETCH = {"HTTP_X_REQUESTED_WITH": "fetch"}
+FETCH = {"X-Requested-With": "fetch"}
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def doc_of(article: Article) -> ArticleDoc:
 
 
 def test_summary_fragment_cites_sentences_and_is_cached(client: Client, library: Article) -> None:
-    r = client.post(ai_url(library, "summary"), **FETCH)
+    r = client.post(ai_url(library, "summary"), headers=FETCH)
     assert r.status_code == 200
     assert r["X-AI-Cache"] == "miss"
     html = r.content.decode()
@@ -38,67 +38,71 @@ def test_summary_fragment_cites_sentences_and_is_cached(client: Client, library:
     count = len(article_sentences(doc_of(library)))
     assert all(1 <= int(n) <= count for n in cites)
     assert "reopened on Monday" in html  # the lead sentence is central
-    again = client.post(ai_url(library, "summary"), **FETCH)
+    again = client.post(ai_url(library, "summary"), headers=FETCH)
     assert again["X-AI-Cache"] == "hit"
-    assert again.content.replace(b"\"hit\"", b"\"miss\"") == r.content
+    assert again.content.replace(b'"hit"', b'"miss"') == r.content
     row = AIResultCache.objects.get()
     assert (row.feature, row.engine, row.subject) == ("summary", "builtin", library.pk)
     assert row.payload["text"]
 
 
 def test_key_points_and_ask(client: Client, library: Article) -> None:
-    r = client.post(ai_url(library, "key_points"), **FETCH)
+    r = client.post(ai_url(library, "key_points"), headers=FETCH)
     assert r.status_code == 200 and "<li>" in r.content.decode()
-    r = client.post(ai_url(library, "ask"), {"question": "How much did the renovation cost?"}, **FETCH)
+    r = client.post(
+        ai_url(library, "ask"), {"question": "How much did the renovation cost?"}, headers=FETCH
+    )
     html = r.content.decode()
     assert r.status_code == 200
     assert "18 million crowns" in html
     assert "You asked:" in html and "How much did the renovation cost?" in html
     assert re.search(r'href="#s-1"', html)
     r = client.post(
-        ai_url(library, "ask"), {"question": "Who won the football match?"}, **FETCH
+        ai_url(library, "ask"), {"question": "Who won the football match?"}, headers=FETCH
     )
     assert "does not say" in r.content.decode()
 
 
 def test_ask_input_is_checked(client: Client, library: Article) -> None:
-    r = client.post(ai_url(library, "ask"), {"question": "   "}, **FETCH)
+    r = client.post(ai_url(library, "ask"), {"question": "   "}, headers=FETCH)
     assert r.status_code == 400 and "Type a question" in r.content.decode()
-    r = client.post(ai_url(library, "ask"), {"question": "x" * 301}, **FETCH)
+    r = client.post(ai_url(library, "ask"), {"question": "x" * 301}, headers=FETCH)
     assert r.status_code == 400
-    r = client.post(ai_url(library, "translate"), {"language": "klingon"}, **FETCH)
+    r = client.post(ai_url(library, "translate"), {"language": "klingon"}, headers=FETCH)
     assert r.status_code == 400 and "offered languages" in r.content.decode()
 
 
 def test_unknown_feature_article_and_method(client: Client, library: Article) -> None:
-    assert client.post(ai_url(library, "horoscope"), **FETCH).status_code == 404
-    assert client.post(ai_url(library, "brief"), **FETCH).status_code == 404
+    assert client.post(ai_url(library, "horoscope"), headers=FETCH).status_code == 404
+    assert client.post(ai_url(library, "brief"), headers=FETCH).status_code == 404
     assert client.post(reverse("ai_article", args=["0" * 32, "summary"])).status_code == 404
     assert client.get(ai_url(library, "summary")).status_code == 405
 
 
 def test_csrf_is_enforced(library: Article) -> None:
     browser = Client(enforce_csrf_checks=True)
-    assert browser.post(ai_url(library, "summary"), **FETCH).status_code == 403
+    assert browser.post(ai_url(library, "summary"), headers=FETCH).status_code == 403
     page = browser.get(library.get_absolute_url())
     assert page.status_code == 200
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
     assert token is not None
-    r = browser.post(ai_url(library, "summary"), {"csrfmiddlewaretoken": token.group(1)}, **FETCH)
+    r = browser.post(
+        ai_url(library, "summary"), {"csrfmiddlewaretoken": token.group(1)}, headers=FETCH
+    )
     assert r.status_code == 200
 
 
 def test_result_recomputed_when_the_article_changes(client: Client, library: Article) -> None:
-    first = client.post(ai_url(library, "summary"), **FETCH)
+    first = client.post(ai_url(library, "summary"), headers=FETCH)
     assert first["X-AI-Cache"] == "miss"
     library.text = library.text.replace("18 million", "19 million")
     library.save()
-    second = client.post(ai_url(library, "summary"), **FETCH)
+    second = client.post(ai_url(library, "summary"), headers=FETCH)
     assert second["X-AI-Cache"] == "miss"
     assert "19 million" in second.content.decode() or second.content != first.content
     # the result of the old text is gone, the new one kept
     assert AIResultCache.objects.filter(subject=library.pk).count() == 1
-    assert client.post(ai_url(library, "summary"), **FETCH)["X-AI-Cache"] == "hit"
+    assert client.post(ai_url(library, "summary"), headers=FETCH)["X-AI-Cache"] == "hit"
 
 
 def test_rate_limit_counts_computations(
@@ -106,16 +110,18 @@ def test_rate_limit_counts_computations(
 ) -> None:
     monkeypatch.setenv("TIDINGS_AI_RATE_LIMIT", "2/600")
     url = ai_url(library, "ask")
-    assert client.post(url, {"question": "When did it reopen?"}, **FETCH).status_code == 200
-    assert client.post(url, {"question": "Who cut the ribbon?"}, **FETCH).status_code == 200
+    assert client.post(url, {"question": "When did it reopen?"}, headers=FETCH).status_code == 200
+    assert client.post(url, {"question": "Who cut the ribbon?"}, headers=FETCH).status_code == 200
     # a cached answer costs nothing
-    assert client.post(url, {"question": "when did it  REOPEN?"}, **FETCH)["X-AI-Cache"] == "hit"
-    r = client.post(url, {"question": "How many books?"}, **FETCH)
+    assert (
+        client.post(url, {"question": "when did it  REOPEN?"}, headers=FETCH)["X-AI-Cache"] == "hit"
+    )
+    r = client.post(url, {"question": "How many books?"}, headers=FETCH)
     assert r.status_code == 429
     assert int(r["Retry-After"]) >= 1
     assert "Too many AI requests" in r.content.decode()
     # another client is not affected
-    other = client.post(url, {"question": "How many books?"}, REMOTE_ADDR="10.0.0.9", **FETCH)
+    other = client.post(url, {"question": "How many books?"}, REMOTE_ADDR="10.0.0.9", headers=FETCH)
     assert other.status_code == 200
     # without script: a full page with the same message and status
     page = client.post(url, {"question": "What about oak?"})
@@ -124,7 +130,7 @@ def test_rate_limit_counts_computations(
 
 def test_llm_only_feature_says_it_needs_an_llm(client: Client, library: Article) -> None:
     for feature, data in (("simplify", {}), ("translate", {"language": "fr"})):
-        r = client.post(ai_url(library, feature), data, **FETCH)
+        r = client.post(ai_url(library, feature), data, headers=FETCH)
         assert r.status_code == 501
         assert "needs a language model" in r.content.decode()
         assert "TIDINGS_LLM_URL" in r.content.decode()
@@ -134,7 +140,7 @@ def test_llm_engine_without_url_is_a_clear_message(
     client: Client, library: Article, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TIDINGS_AI_ENGINE", "llm")
-    r = client.post(ai_url(library, "summary"), **FETCH)
+    r = client.post(ai_url(library, "summary"), headers=FETCH)
     assert r.status_code == 501 and "TIDINGS_LLM_URL" in r.content.decode()
     assert client.get(library.get_absolute_url()).status_code == 200
 
@@ -156,10 +162,10 @@ def test_hostile_article_output_is_inert(client: Client, hostile: Article) -> No
         ("key_points", {}),
         ("ask", {"question": "What did the council approve? <img src=x onerror=alert(2)>"}),
     ):
-        r = client.post(ai_url(hostile, feature), data, **FETCH)
+        r = client.post(ai_url(hostile, feature), data, headers=FETCH)
         assert r.status_code == 200
         html = r.content.decode()
-        assert "<script" not in html and "<img" not in html and "onerror=\"" not in html
+        assert "<script" not in html and "<img" not in html and 'onerror="' not in html
         assert "evil.example" not in html
         assert "developer mode" not in html
         hrefs = re.findall(r'href="([^"]+)"', html)
@@ -177,25 +183,25 @@ def test_article_page_has_sentence_anchors(client: Client, library: Article) -> 
 
 def test_story_briefing_and_refresh_on_new_coverage(client: Client, ferry_story: Story) -> None:
     url = reverse("ai_story", args=[ferry_story.pk])
-    r = client.post(url, **FETCH)
+    r = client.post(url, headers=FETCH)
     assert r.status_code == 200 and r["X-AI-Cache"] == "miss"
     html = r.content.decode()
     assert "212 passengers" in html
     hrefs = set(re.findall(r'href="(https?://[^"]+)"', html))
     own = {a.canonical_url for a in ferry_story.articles.all()}
     assert hrefs and hrefs <= own  # cited to the outlets' own articles only
-    assert client.post(url, **FETCH)["X-AI-Cache"] == "hit"
+    assert client.post(url, headers=FETCH)["X-AI-Cache"] == "hit"
     extra = DATA / "story-ferry" / "1-gazette.txt"
     make_sample_article(extra, story=ferry_story, minutes_ago=5, url="https://late.example/a")
-    assert client.post(url, **FETCH)["X-AI-Cache"] == "miss"
+    assert client.post(url, headers=FETCH)["X-AI-Cache"] == "miss"
     page = client.post(url)
     assert page.status_code == 200 and "Back to the story" in page.content.decode()
 
 
 def test_story_briefing_follows_merges(client: Client, ferry_story: Story) -> None:
     old = Story.objects.create(id="a" * 32, merged_into=ferry_story)
-    r = client.post(reverse("ai_story", args=[old.pk]), **FETCH)
+    r = client.post(reverse("ai_story", args=[old.pk]), headers=FETCH)
     assert r.status_code == 200 and "212 passengers" in r.content.decode()
     empty = Story.objects.create(id="b" * 32)
-    assert client.post(reverse("ai_story", args=[empty.pk]), **FETCH).status_code == 400
-    assert client.post(reverse("ai_story", args=["c" * 32]), **FETCH).status_code == 404
+    assert client.post(reverse("ai_story", args=[empty.pk]), headers=FETCH).status_code == 400
+    assert client.post(reverse("ai_story", args=["c" * 32]), headers=FETCH).status_code == 404

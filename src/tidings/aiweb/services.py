@@ -19,6 +19,7 @@ from tidings.core.ai import (
     Engine,
     Subject,
     cache_key,
+    clean_untrusted,
     content_hash,
     make_engine,
 )
@@ -98,10 +99,11 @@ def get_engine() -> Engine:
 
 
 def article_doc(article: Article) -> ArticleDoc:
-    """What the AI features read of an article."""
+    """What the AI features read of an article (the title is untrusted too: hidden
+    text and markup are removed from it as from the text)."""
     return ArticleDoc(
         id=article.pk,
-        title=article.title,
+        title=clean_untrusted(article.title),
         text=article.text,
         source=article.source.name,
         url=article.canonical_url,

@@ -26,6 +26,7 @@ from tidings.site.templatetags.tidings_site import article_body
 
 register = template.Library()
 
+
 def anchored_paragraphs(text: str) -> list[list[tuple[int, str]]]:
     """Paragraphs of (sentence number, sentence) of untrusted article text."""
     paragraphs: list[list[tuple[int, str]]] = []
