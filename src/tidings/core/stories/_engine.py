@@ -178,6 +178,8 @@ class StoryEngine:
         self._story_members: dict[int, list[int]] = {}
         self._story_name: dict[int, str] = {}
         self._duplicates: dict[int, list[int]] = defaultdict(list)
+        self._weights: dict[int, tuple[np.ndarray, np.ndarray, float]] = {}
+        self._weights_at = -1
 
     # ------------------------------------------------------------------ vocabulary
 
@@ -288,10 +290,22 @@ class StoryEngine:
         _, ia, ib = np.intersect1d(a_ids, b_ids, assume_unique=True, return_indices=True)
         if not len(ia):
             return 0.0
-        wa = a_tf * self._idf(a_ids)
-        wb = b_tf * self._idf(b_ids)
-        dot = float(np.dot(wa[ia], wb[ib]))
-        return dot / (float(np.linalg.norm(wa)) * float(np.linalg.norm(wb)) + 1e-9)
+        wa, na = self._weighted(a_ids, a_tf)
+        wb, nb = self._weighted(b_ids, b_tf)
+        return float(np.dot(wa[ia], wb[ib])) / (na * nb + 1e-9)
+
+    def _weighted(self, ids: np.ndarray, tf: np.ndarray) -> tuple[np.ndarray, float]:
+        """tf-idf weights and norm, cached while the document count stays the same."""
+        if self._weights_at != self._n:
+            self._weights.clear()
+            self._weights_at = self._n
+        key = id(ids)
+        found = self._weights.get(key)
+        if found is None or found[0] is not ids:
+            w = tf * self._idf(ids)
+            found = (ids, w, float(np.linalg.norm(w)))
+            self._weights[key] = found
+        return found[1], found[2]
 
     def _features(self, a: _Doc, b: _Doc) -> list[float]:
         cos_full = self._cos(a.full_ids, a.full_tf, b.full_ids, b.full_tf)

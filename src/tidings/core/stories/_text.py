@@ -40,6 +40,8 @@ _NUMBER_RE = re.compile(
 
 def fold(text: str) -> str:
     """Lower-case and strip accents (``Zürich`` -> ``zurich``)."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
