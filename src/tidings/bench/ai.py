@@ -34,6 +34,7 @@ from tidings.core.ai._text import TfIdf, cosine, terms, words
 _ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_EVENTS = _ROOT.parent / "shared" / "corpora" / "stories" / "events-dev.jsonl"
 DEFAULT_QA_DIR = _ROOT / "tests" / "ai" / "data"
+DEFAULT_DEMO_QA = _ROOT / "tests" / "aiweb" / "data" / "demo-qa.jsonl"
 
 
 def load_sample_article(path: Path) -> ArticleDoc:
@@ -231,6 +232,25 @@ def load_questions(qa_dir: Path) -> list[tuple[ArticleDoc, str, str | None]]:
     return out
 
 
+def load_demo_questions(path: Path) -> list[tuple[ArticleDoc, str, str | None]]:
+    """(article, question, expected span or None) on the demo corpus: rows of ``path``
+    name a demo article by its key (``outlet/slug``)."""
+    from tidings.demo import load_corpus
+
+    corpus = load_corpus()
+    out: list[tuple[ArticleDoc, str, str | None]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        a = corpus.article(row["article"])
+        doc = ArticleDoc(
+            id=a.key, title=a.title, text=a.text, source=corpus.outlet(a.outlet).name, url=""
+        )
+        out.append((doc, row["question"], row["answer"]))
+    return out
+
+
 def evaluate_ask(
     questions: Sequence[tuple[ArticleDoc, str, str | None]], engine: BuiltinEngine | None = None
 ) -> dict[str, Any]:
@@ -268,6 +288,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tidings bench ai", description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=Path, default=DEFAULT_EVENTS, help="events JSONL corpus")
     parser.add_argument("--qa", type=Path, default=DEFAULT_QA_DIR, help="folder with qa.jsonl")
+    parser.add_argument(
+        "--demo-qa", type=Path, default=DEFAULT_DEMO_QA, help="questions on the demo corpus"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(list(argv) if argv is not None else None)
 
@@ -281,6 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["ask"] = evaluate_ask(load_questions(args.qa))
     else:
         print(f"skipping ask-the-article: {args.qa / 'qa.jsonl'} not found", file=sys.stderr)
+    if args.demo_qa.exists():
+        report["ask_demo"] = evaluate_ask(load_demo_questions(args.demo_qa))
     if not report:
         return 2
     if args.json:
@@ -303,10 +328,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  what happened: ROUGE-1 R {b['happened_rouge1_r']:.3f}", end="")
         print(f"  ROUGE-L R {b['happened_rougeL_r']:.3f}  coverage {b['happened_coverage']:.3f}")
         print(f"  what differs: {b['differs_per_story']:.2f} lines per story")
-    if "ask" in report:
-        a = report["ask"]
+    for name, where in (("ask", args.qa / "qa.jsonl"), ("ask_demo", args.demo_qa)):
+        if name not in report:
+            continue
+        a = report[name]
         print()
-        print(f"Ask-the-article on {args.qa / 'qa.jsonl'}")
+        print(f"Ask-the-article on {where}")
         hit, n_ans = a["exact_span_hit_rate"], a["answerable"]
         print(f"  exact-span hit rate   {hit:.3f}  ({n_ans} answerable)")
         print(f"  false refusals        {a['false_refusal_rate']:.3f}")
