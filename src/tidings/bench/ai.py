@@ -289,7 +289,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--events", type=Path, default=DEFAULT_EVENTS, help="events JSONL corpus")
     parser.add_argument("--qa", type=Path, default=DEFAULT_QA_DIR, help="folder with qa.jsonl")
     parser.add_argument(
-        "--demo-qa", type=Path, default=DEFAULT_DEMO_QA, help="questions on the demo corpus"
+        "--demo-qa",
+        type=Path,
+        default=None,
+        help="questions on the demo corpus (default: the shipped set, unless --qa is given)",
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(list(argv) if argv is not None else None)
@@ -304,7 +307,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["ask"] = evaluate_ask(load_questions(args.qa))
     else:
         print(f"skipping ask-the-article: {args.qa / 'qa.jsonl'} not found", file=sys.stderr)
-    if args.demo_qa.exists():
+    if args.demo_qa is None and args.qa == DEFAULT_QA_DIR:
+        args.demo_qa = DEFAULT_DEMO_QA
+    if args.demo_qa is not None and args.demo_qa.exists():
         report["ask_demo"] = evaluate_ask(load_demo_questions(args.demo_qa))
     if not report:
         return 2
