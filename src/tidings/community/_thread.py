@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.db.models import Count, Max, Sum
 from django.http import HttpRequest
 from django.template.loader import select_template
 from django.urls import reverse
@@ -44,20 +45,28 @@ def thread_context(request: HttpRequest, target: Article | Story) -> dict[str, A
     roots = services.shown_to(user, base.filter(parent__isnull=True)).select_related(
         "author__profile"
     )
-    paginator = Paginator(roots.order_by(*ORDERS[order]), PAGE_SIZE)
+    ordered = roots.order_by(*ORDERS[order])
     try:
         page_number = max(1, int(request.GET.get("cpage", "1")))
     except ValueError:
         page_number = 1
-    page = paginator.get_page(page_number)
+    first = list(ordered[: PAGE_SIZE + 1]) if page_number == 1 else []
+    if page_number == 1 and len(first) <= PAGE_SIZE:
+        # The whole thread fits on one page: no separate COUNT query.
+        page = Paginator(first, PAGE_SIZE).get_page(1)
+    else:
+        page = Paginator(ordered, PAGE_SIZE).get_page(page_number)
+        if page_number == 1:
+            page.object_list = first[:PAGE_SIZE]  # already fetched
     root_list = list(page.object_list)
-    replies = services.shown_to(
-        user, base.filter(parent__in=[c.pk for c in root_list])
-    ).select_related("author__profile")
     by_parent: dict[int, list[Comment]] = {}
-    for reply in replies.order_by("created_at", "id"):
-        assert reply.parent_id is not None
-        by_parent.setdefault(reply.parent_id, []).append(reply)
+    if root_list:
+        replies = services.shown_to(
+            user, base.filter(parent__in=[c.pk for c in root_list])
+        ).select_related("author__profile")
+        for reply in replies.order_by("created_at", "id"):
+            assert reply.parent_id is not None
+            by_parent.setdefault(reply.parent_id, []).append(reply)
     shown = root_list + [r for rs in by_parent.values() for r in rs]
     liked: set[int] = set()
     if user.is_authenticated and shown:
@@ -92,3 +101,23 @@ def thread_context(request: HttpRequest, target: Article | Story) -> dict[str, A
         "request": request,
         "user": user,
     }
+
+
+def thread_stamp(target: Article | Story) -> str:
+    """A value that changes whenever what a logged-out reader sees of the thread does.
+
+    One small grouped query: per status, the number of comments, their id sum,
+    the newest id, the latest edit and the like total -- so a new comment, an
+    edit, a like, or publishing, hiding, deleting or removing one all change it.
+    A renamed or newly banned author is not part of it: a page cached under this
+    stamp must also expire (the page's own max-age is enough).
+    """
+    rows = (
+        Comment.objects.filter(services.target_filter(target))
+        .order_by()
+        .values_list("status")
+        .annotate(
+            Count("id"), Sum("id"), Max("id"), Max("created_at"), Max("edited_at"), Sum("score")
+        )
+    )
+    return repr(sorted(rows))

@@ -15,11 +15,14 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django.apps import apps
+from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -283,6 +286,39 @@ def _copies(art: Article) -> list[Article]:
 
 
 ARTICLE_FRAGMENT_SECONDS = 60
+# Query parameters an article page understands; any other keeps it out of the page cache.
+_PAGE_PARAMS = frozenset({"comments", "cpage"})
+_CSRF_SLOT = b'name="csrfmiddlewaretoken" value="\x00csrf\x00"'
+
+
+def _thread_stamp(art: Article) -> str:
+    """The comment thread's stamp, or "" while the comments app is not installed."""
+    if not apps.is_installed("tidings.community"):
+        return ""
+    from tidings.community._thread import thread_stamp
+
+    return thread_stamp(art)
+
+
+def _public_page_key(request: HttpRequest, art: Article, stamp: str, share_url: str) -> str | None:
+    """The cache key of the page a logged-out reader gets, or None when it is personal.
+
+    The key holds everything the page shows that can change: the article's stamp
+    (body, story, copies, related cards) and the comment thread's, the URL with its
+    comment order and page. Nothing reader-specific is stored: the CSRF token is
+    put back per request.
+    """
+    if request.user.is_authenticated or len(messages.get_messages(request)):
+        return None
+    if not set(request.GET) <= _PAGE_PARAMS:
+        return None
+    parts = f"{art.pk}|{stamp}|{_thread_stamp(art)}|{share_url}|{request.get_full_path()}"
+    return "site:article-page:" + hashlib.md5(parts.encode(), usedforsecurity=False).hexdigest()
+
+
+def _from_page_cache(request: HttpRequest, body: bytes) -> HttpResponse:
+    token = get_token(request).encode()
+    return HttpResponse(body.replace(_CSRF_SLOT, _CSRF_SLOT.replace(b"\x00csrf\x00", token)))
 
 
 @_cacheable(60)
@@ -294,9 +330,14 @@ def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
     if slug != art.slug:
         return redirect(art.get_absolute_url(), permanent=True)
     share_url = request.build_absolute_uri(art.get_absolute_url())
+    stamp = f"{art.fetched_at.timestamp()}:{art.updated_at}:{art.story_id}:{art.duplicate_of_id}"
+    # A logged-out reader's whole page is kept as long as the page's own max-age
+    # and never past a change of the article or its comments.
+    page_key = _public_page_key(request, art, stamp, share_url)
+    if page_key is not None and (body := cache.get(page_key)) is not None:
+        return _from_page_cache(request, body)
     # The reader-independent parts (body, tags, related cards, copies) are kept
     # for as long as the page's own max-age; comments and forms are always fresh.
-    stamp = f"{art.fetched_at.timestamp()}:{art.updated_at}:{art.story_id}:{art.duplicate_of_id}"
     key = "site:article:" + hashlib.md5(f"{art.pk}|{stamp}|{share_url}".encode()).hexdigest()
     parts: tuple[str, str, str] | None = cache.get(key)
     if parts is None:
@@ -312,7 +353,11 @@ def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
         "ai_tools": _ai_tools(art.pk),
         "share_url": share_url,
     }
-    return render(request, "site/article.html", context)
+    response = render(request, "site/article.html", context)
+    if page_key is not None:
+        body = _CSRF_VALUE.sub(_CSRF_SLOT, response.content)
+        cache.set(page_key, body, ARTICLE_FRAGMENT_SECONDS)
+    return response
 
 
 def _article_parts(art: Article, share_url: str) -> tuple[str, str, str]:

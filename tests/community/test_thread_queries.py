@@ -1,0 +1,97 @@
+"""The comment thread costs a fixed number of queries, whatever its size."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, User
+from django.test import RequestFactory
+
+from tidings.community import _thread
+from tidings.community.models import Comment
+
+from .conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _request(rf: RequestFactory, user=None, **params: str):
+    request = rf.get("/article/x/y", params)
+    request.user = user or AnonymousUser()
+    return request
+
+
+def _fill(article, authors, roots: int, replies_each: int = 1) -> None:
+    for i in range(roots):
+        root = Comment.objects.create(
+            article=article, author=authors[i % len(authors)], body=f"c{i}", body_html=f"c{i}"
+        )
+        for j in range(replies_each):
+            Comment.objects.create(
+                article=article,
+                parent=root,
+                author=authors[j % len(authors)],
+                body="r",
+                body_html="r",
+            )
+
+
+def test_empty_thread(rf, article, django_assert_num_queries):
+    with django_assert_num_queries(2):  # roots, published count
+        ctx = _thread.thread_context(_request(rf), article)
+    assert ctx["comments"] == [] and ctx["count"] == 0
+
+
+@pytest.mark.parametrize("roots", [1, 12, _thread.PAGE_SIZE])
+def test_one_page_thread_costs_three_queries(rf, article, reader, other, roots,
+                                             django_assert_num_queries):  # fmt: skip
+    _fill(article, [reader, other], roots, replies_each=2)
+    with django_assert_num_queries(3):  # roots, their replies (with authors), published count
+        ctx = _thread.thread_context(_request(rf), article)
+        names = {c.author.profile.display_name for c in ctx["comments"]}
+        names |= {r.author.profile.display_name for c in ctx["comments"] for r in c.reply_list}
+    assert names == {"Ada", "Grace"}
+    assert len(ctx["comments"]) == roots and ctx["count"] == roots * 3
+    assert ctx["page"].paginator.num_pages == 1
+
+
+def test_long_thread_adds_only_the_page_count(rf, article, reader, django_assert_num_queries):
+    _fill(article, [reader], _thread.PAGE_SIZE + 3)
+    with django_assert_num_queries(4):  # roots, root count, replies, published count
+        ctx = _thread.thread_context(_request(rf), article)
+    assert len(ctx["comments"]) == _thread.PAGE_SIZE
+    assert ctx["page"].paginator.num_pages == 2 and ctx["page"].has_next()
+    with django_assert_num_queries(4):  # root count, page of roots, replies, published count
+        ctx = _thread.thread_context(_request(rf, cpage="2"), article)
+    assert len(ctx["comments"]) == 3 and ctx["page"].number == 2
+
+
+def test_same_roots_as_a_plain_paginated_query(rf, article, reader, other):
+    _fill(article, [reader, other], _thread.PAGE_SIZE + 5, replies_each=0)
+    newest = Comment.objects.filter(article=article).order_by("-created_at", "-id")
+    first = _thread.thread_context(_request(rf), article)["comments"]
+    second = _thread.thread_context(_request(rf, cpage="2"), article)["comments"]
+    assert [c.pk for c in first + second] == [c.pk for c in newest]
+
+
+def test_logged_in_reader_adds_likes_and_ban_check(rf, article, reader, other,
+                                                   django_assert_num_queries):  # fmt: skip
+    _fill(article, [reader, other], 10)
+    user = User.objects.get(pk=make_user("Linus").pk)  # as a request loads it
+    with django_assert_num_queries(5):  # + the reader's likes, + the reader's profile
+        _thread.thread_context(_request(rf, user), article)
+
+
+def test_stamp_follows_every_visible_change(article, reader, other):
+    stamps = [_thread.thread_stamp(article)]
+    c = Comment.objects.create(article=article, author=reader, body="a", body_html="a")
+    stamps.append(_thread.thread_stamp(article))
+    Comment.objects.filter(pk=c.pk).update(status=Comment.Status.HIDDEN)
+    stamps.append(_thread.thread_stamp(article))
+    Comment.objects.filter(pk=c.pk).update(status=Comment.Status.REMOVED)
+    stamps.append(_thread.thread_stamp(article))
+    Comment.objects.filter(pk=c.pk).update(score=1)
+    stamps.append(_thread.thread_stamp(article))
+    Comment.objects.create(article=article, author=other, body="b", body_html="b", parent=c)
+    stamps.append(_thread.thread_stamp(article))
+    assert len(set(stamps)) == len(stamps)
+    assert _thread.thread_stamp(article) == stamps[-1]  # stable while nothing changes
