@@ -95,3 +95,12 @@ def test_stamp_follows_every_visible_change(article, reader, other):
     stamps.append(_thread.thread_stamp(article))
     assert len(set(stamps)) == len(stamps)
     assert _thread.thread_stamp(article) == stamps[-1]  # stable while nothing changes
+
+
+def test_stamp_gives_the_thread_its_count(rf, article, reader, other, django_assert_num_queries):
+    _fill(article, [reader, other], 4)
+    Comment.objects.filter(body="c0").update(status=Comment.Status.HIDDEN)
+    _thread.thread_stamp(article)
+    with django_assert_num_queries(2):  # roots, their replies
+        ctx = _thread.thread_context(_request(rf), article)
+    assert ctx["count"] == 7 == Comment.objects.filter(status=Comment.Status.PUBLISHED).count()

@@ -21,6 +21,8 @@ ORDERS = {
     "top": ("-score", "-created_at", "-id"),
 }
 PAGE_SIZE = 50
+# A target's published comment count, when already known (see ``thread_stamp``).
+COUNT_ATTR = "_tidings_comment_count"
 
 
 def base_template() -> Any:
@@ -91,7 +93,7 @@ def thread_context(request: HttpRequest, target: Article | Story) -> dict[str, A
         "target_kind": target_kind(target),
         "comments": root_list,
         "page": page,
-        "count": services.published_count(target),
+        "count": _published_count(target),
         "order": order,
         "orders": list(ORDERS),
         "next": request.get_full_path(),
@@ -101,6 +103,11 @@ def thread_context(request: HttpRequest, target: Article | Story) -> dict[str, A
         "request": request,
         "user": user,
     }
+
+
+def _published_count(target: Article | Story) -> int:
+    known = getattr(target, COUNT_ATTR, None)
+    return int(known) if known is not None else services.published_count(target)
 
 
 def thread_stamp(target: Article | Story) -> str:
@@ -120,4 +127,7 @@ def thread_stamp(target: Article | Story) -> str:
             Count("id"), Sum("id"), Max("id"), Max("created_at"), Max("edited_at"), Sum("score")
         )
     )
-    return repr(sorted(rows))
+    stamp = sorted(rows)
+    published = next((row[1] for row in stamp if row[0] == Comment.Status.PUBLISHED), 0)
+    setattr(target, COUNT_ATTR, published)  # saves the thread its count query
+    return repr(stamp)

@@ -24,7 +24,7 @@ from tidings.community.models import Comment
 from tidings.news.models import Article, Story
 
 register = template.Library()
-_ATTR = "_tidings_comment_count"
+_ATTR = _thread.COUNT_ATTR
 
 
 @register.simple_tag(takes_context=True)
