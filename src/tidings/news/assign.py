@@ -35,7 +35,7 @@ log = logging.getLogger("tidings.stories")
 LEASE_NAME = "assign"
 LEASE_TTL = timedelta(minutes=2)
 NEAR_DUPLICATE_THRESHOLD = 0.8
-RELATED_CARDS = 6
+RELATED_CARDS = 10  # kept per article; pages show the first few
 REFRESH_RELATED_OF = 12  # same-story articles whose cards are refreshed when one arrives
 
 
@@ -286,6 +286,17 @@ def _refresh_related(article: Article, story: Story) -> None:
     for other in others:
         if other in eng:
             _store_related(other, eng)
+
+
+def refresh_related(article_ids: Iterable[str]) -> int:
+    """Recompute the stored related cards of these articles from the current engine."""
+    eng = engine()
+    done = 0
+    for aid in article_ids:
+        if aid in eng:
+            _store_related(aid, eng)
+            done += 1
+    return done
 
 
 def recluster(holder: str) -> int:
