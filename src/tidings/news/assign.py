@@ -288,6 +288,20 @@ def _refresh_related(article: Article, story: Story) -> None:
             _store_related(other, eng)
 
 
+def rescore_recent(hours: int = 72) -> int:
+    """Recompute the ranking score of recently active stories (recency decays with time)."""
+    since = timezone.now() - timedelta(hours=hours)
+    count = 0
+    stories = Story.objects.filter(merged_into__isnull=True, last_updated_at__gte=since)
+    for story in stories.iterator():
+        published = Article.objects.filter(story=story).values_list("published_at", flat=True)
+        score = story_score(story.outlet_count, published)
+        if score != story.score:
+            Story.objects.filter(pk=story.pk).update(score=score)
+            count += 1
+    return count
+
+
 def refresh_related(article_ids: Iterable[str]) -> int:
     """Recompute the stored related cards of these articles from the current engine."""
     eng = engine()

@@ -12,7 +12,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker as DBWorker
 from django_tasks_db.models import DBTaskResult
 
-from tidings.news import pipeline, tasks
+from tidings.news import assign, pipeline, tasks
 from tidings.news.models import Article, Feed
 from tidings.news.worker_id import current_worker_id, heartbeat, reap_dead, unregister
 
@@ -115,9 +115,13 @@ def poll_once(progress: Callable[[str], None] | None = None) -> None:
             progress("waiting")
 
 
+RESCORE_EVERY = 600.0  # seconds between re-rankings of recent stories
+
+
 def run_forever(stop: threading.Event, *, tick: float = 2.0) -> None:
     current_worker_id()
     log.info("worker %s started", current_worker_id())
+    last_rescore = 0.0
     try:
         while not stop.is_set():
             close_old_connections()
@@ -126,6 +130,9 @@ def run_forever(stop: threading.Event, *, tick: float = 2.0) -> None:
                 reap_dead()
                 schedule()
                 run_queued(max_tasks=100)
+                if time.monotonic() - last_rescore > RESCORE_EVERY:
+                    assign.rescore_recent()
+                    last_rescore = time.monotonic()
             except Exception:
                 log.exception("worker tick failed")
             stop.wait(tick)
