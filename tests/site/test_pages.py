@@ -171,6 +171,7 @@ def test_article_without_related_says_so(client, world):
     assert 'class="related-card"' not in html
 
 
+@pytest.mark.urls("tests.site.urls_no_ai")
 def test_ai_panel_absent_without_ai_urls(client, world):
     html = text_of(client.get(world["first"].get_absolute_url()))
     assert "ai-panel" not in html
