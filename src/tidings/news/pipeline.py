@@ -253,6 +253,13 @@ def poll_feed(feed_id: int) -> int:
         return 0
     try:
         parsed = _parse(result)
+    except NotAFeedError as exc:
+        # A homepage subscribed as a feed (OPML "link" outlines): follow what it advertises.
+        switched = _switch_to_advertised_feed(feed, result)
+        if switched is None:
+            _fail_feed(feed, exc, started)
+            return 0
+        result, parsed = switched
     except FeedError as exc:
         _fail_feed(feed, exc, started)
         return 0
@@ -286,6 +293,25 @@ def poll_feed(feed_id: int) -> int:
         message=f"{len(parsed.entries)} entries, {new} new",
     )
     return new
+
+
+def _switch_to_advertised_feed(
+    feed: Feed, page: FetchResult
+) -> tuple[FetchResult, ParsedFeed] | None:
+    found = discover_feeds(decode_bytes(page.content, page.encoding), page.url)
+    for candidate in found[:3]:
+        if Feed.objects.filter(url=candidate.url).exclude(pk=feed.pk).exists():
+            continue
+        try:
+            result = services.fetcher().fetch(candidate.url, kind="feed")
+            parsed = _parse(result)
+        except TidingsError:
+            continue
+        log.info("feed %s is a page; switching to its feed %s", feed.url, result.url)
+        if not Feed.objects.filter(url=result.url).exclude(pk=feed.pk).exists():
+            feed.url = result.url
+        return result, parsed
+    return None
 
 
 def store_entries(feed: Feed, parsed: ParsedFeed) -> int:
