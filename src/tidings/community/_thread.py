@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Sum
+from django.db import connections, models, router
 from django.http import HttpRequest
 from django.template.loader import select_template
 from django.urls import reverse
@@ -119,15 +119,21 @@ def thread_stamp(target: Article | Story) -> str:
     A renamed or newly banned author is not part of it: a page cached under this
     stamp must also expire (the page's own max-age is enough).
     """
-    rows = (
-        Comment.objects.filter(services.target_filter(target))
-        .order_by()
-        .values_list("status")
-        .annotate(
-            Count("id"), Sum("id"), Max("id"), Max("created_at"), Max("edited_at"), Sum("score")
-        )
+    # Plain SQL: building this query through the ORM costs ten times more than
+    # running it, and it runs on every logged-out view of an article.
+    db = router.db_for_read(Comment)
+    quote = connections[db].ops.quote_name
+    field = Comment._meta.get_field(target_kind(target))
+    assert isinstance(field, models.ForeignKey)
+    column = quote(field.column)
+    sql = (
+        "SELECT status, COUNT(*), SUM(id), MAX(id), MAX(created_at), MAX(edited_at), "
+        f"SUM(score) FROM {quote(Comment._meta.db_table)} WHERE {column} = %s GROUP BY status"
     )
-    stamp = sorted(rows)
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, [target.pk])
+        rows = cursor.fetchall()
+    stamp = sorted(tuple(row) for row in rows)
     published = next((row[1] for row in stamp if row[0] == Comment.Status.PUBLISHED), 0)
     setattr(target, COUNT_ATTR, published)  # saves the thread its count query
     return repr(stamp)

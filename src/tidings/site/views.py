@@ -289,6 +289,8 @@ ARTICLE_FRAGMENT_SECONDS = 60
 # Query parameters an article page understands; any other keeps it out of the page cache.
 _PAGE_PARAMS = frozenset({"comments", "cpage"})
 _CSRF_SLOT = b'name="csrfmiddlewaretoken" value="\x00csrf\x00"'
+# What the page cache key needs of an article.
+_STAMP_FIELDS = ("id", "title", "fetched_at", "updated_at", "story", "duplicate_of")
 
 
 def _thread_stamp(art: Article) -> str:
@@ -300,19 +302,32 @@ def _thread_stamp(art: Article) -> str:
     return thread_stamp(art)
 
 
-def _public_page_key(request: HttpRequest, art: Article, stamp: str, share_url: str) -> str | None:
-    """The cache key of the page a logged-out reader gets, or None when it is personal.
+def _keep_thread_count(old: Article, new: Article) -> Article:
+    """``new``, given the comment count the thread stamp found on ``old``."""
+    if apps.is_installed("tidings.community"):
+        from tidings.community._thread import COUNT_ATTR
+
+        if (count := getattr(old, COUNT_ATTR, None)) is not None:
+            setattr(new, COUNT_ATTR, count)
+    return new
+
+
+def _is_public(request: HttpRequest) -> bool:
+    """Whether this reader gets the page every logged-out reader gets."""
+    if request.user.is_authenticated or len(messages.get_messages(request)):
+        return False
+    return set(request.GET) <= _PAGE_PARAMS
+
+
+def _public_page_key(art: Article, stamp: str, share_url: str, full_path: str) -> str:
+    """The cache key of the page every logged-out reader gets.
 
     The key holds everything the page shows that can change: the article's stamp
     (body, story, copies, related cards) and the comment thread's, the URL with its
     comment order and page. Nothing reader-specific is stored: the CSRF token is
     put back per request.
     """
-    if request.user.is_authenticated or len(messages.get_messages(request)):
-        return None
-    if not set(request.GET) <= _PAGE_PARAMS:
-        return None
-    parts = f"{art.pk}|{stamp}|{_thread_stamp(art)}|{share_url}|{request.get_full_path()}"
+    parts = f"{art.pk}|{stamp}|{_thread_stamp(art)}|{share_url}|{full_path}"
     return "site:article-page:" + hashlib.md5(parts.encode(), usedforsecurity=False).hexdigest()
 
 
@@ -321,21 +336,28 @@ def _from_page_cache(request: HttpRequest, body: bytes) -> HttpResponse:
     return HttpResponse(body.replace(_CSRF_SLOT, _CSRF_SLOT.replace(b"\x00csrf\x00", token)))
 
 
+def _full_article() -> QuerySet[Article]:
+    return Article.objects.select_related("source", "story").defer("signature", "text", "html")
+
+
 @_cacheable(60)
 def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
-    art = get_object_or_404(
-        Article.objects.select_related("source", "story").defer("signature", "text", "html"),
-        pk=article_id,
-    )
+    public = _is_public(request)
+    # A logged-out reader's page usually comes from the cache: its key needs few columns.
+    rows = Article.objects.only(*_STAMP_FIELDS) if public else _full_article()
+    art = get_object_or_404(rows, pk=article_id)
     if slug != art.slug:
         return redirect(art.get_absolute_url(), permanent=True)
     share_url = request.build_absolute_uri(art.get_absolute_url())
     stamp = f"{art.fetched_at.timestamp()}:{art.updated_at}:{art.story_id}:{art.duplicate_of_id}"
     # A logged-out reader's whole page is kept as long as the page's own max-age
     # and never past a change of the article or its comments.
-    page_key = _public_page_key(request, art, stamp, share_url)
-    if page_key is not None and (body := cache.get(page_key)) is not None:
-        return _from_page_cache(request, body)
+    page_key = None
+    if public:
+        page_key = _public_page_key(art, stamp, share_url, request.get_full_path())
+        if (body := cache.get(page_key)) is not None:
+            return _from_page_cache(request, body)
+        art = _keep_thread_count(art, get_object_or_404(_full_article(), pk=article_id))
     # The reader-independent parts (body, tags, related cards, copies) are kept
     # for as long as the page's own max-age; comments and forms are always fresh.
     key = "site:article:" + hashlib.md5(f"{art.pk}|{stamp}|{share_url}".encode()).hexdigest()
