@@ -352,7 +352,7 @@ def _visit(port: int, paths: Sequence[str]) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         for target in paths:
-            conn.request("GET", target, headers={"Accept": "text/html"})
+            conn.request("GET", target, headers={"Host": "127.0.0.1", "Accept": "text/html"})
             conn.getresponse().read()
     finally:
         conn.close()
