@@ -364,6 +364,15 @@ def cmd_bench(args: argparse.Namespace, rest: list[str]) -> int:
     return main(rest)
 
 
+def cmd_manage(args: argparse.Namespace, rest: list[str]) -> int:
+    """Any Django management command, e.g. ``tidings manage createsuperuser``."""
+    _django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["tidings manage", *rest])
+    return 0
+
+
 def cmd_recluster(args: argparse.Namespace) -> int:
     _django()
     from tidings.news import stories
@@ -432,6 +441,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("bench", help="benchmarks (extract, ingest, stories, web, ai, feeds)")
     s.add_argument("bench", choices=BENCHES)
     s.set_defaults(func=cmd_bench, passthrough=True)
+
+    s = sub.add_parser(
+        "manage", help="run a Django management command (createsuperuser, changepassword, ...)"
+    )
+    s.set_defaults(func=cmd_manage, passthrough=True)
 
     sub.add_parser("recluster", help="rebuild stories from scratch in arrival order").set_defaults(
         func=cmd_recluster
