@@ -347,15 +347,19 @@ def _load(port: int, paths: Sequence[str], seconds: float, concurrency: int) -> 
     )
 
 
-def _visit(port: int, paths: Sequence[str]) -> None:
-    """One GET of each path, in order."""
+def _visit(port: int, paths: Sequence[str]) -> list[int]:
+    """One GET of each path, in order; their status codes."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    statuses = []
     try:
         for target in paths:
             conn.request("GET", target, headers={"Host": "127.0.0.1", "Accept": "text/html"})
-            conn.getresponse().read()
+            response = conn.getresponse()
+            response.read()
+            statuses.append(response.status)
     finally:
         conn.close()
+    return statuses
 
 
 def _free_port() -> int:
@@ -456,6 +460,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         port = _free_port()
         server = subprocess.Popen([*me, "_serve", str(port), str(args.workers)], env=env)
         _wait_for(port, server)
+        probe = _visit(port, [BARE_PATH, paths[0]])
+        if probe != [200, 200]:
+            # Say why now rather than count every request of the run as an error
+            # (a database that does not hold the listed articles, a broken page).
+            print(
+                f"the bench server answered HTTP {probe[0]} for the bare view and "
+                f"HTTP {probe[1]} for {paths[0]}; see its log above",
+                file=sys.stderr,
+            )
+            return 1
         _load(port, [BARE_PATH], 2.0, args.concurrency)  # warm-up
         _load(port, paths, 2.0, args.concurrency)
         bare = _load(port, [BARE_PATH], args.seconds, args.concurrency)

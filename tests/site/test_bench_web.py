@@ -1,0 +1,46 @@
+"""``tidings bench web`` end to end on a tiny synthetic database (sample content only)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tidings.bench import web
+
+pytestmark = pytest.mark.slow
+
+_FAST = ["--articles", "60", "--seconds", "0.5", "--concurrency", "2", "--hot", "5", "--json"]
+
+
+def _run(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict]:
+    code = web.main([*_FAST, *extra])
+    out = capsys.readouterr().out
+    return code, (json.loads(out) if out.strip() else {})
+
+
+def test_bench_reports_both_article_figures_against_the_targets(capsys, tmp_path: Path):
+    code, report = _run(capsys, "--data-dir", str(tmp_path))
+    assert code == 0
+    assert report["targets"] == {"p95_ms": web.P95_TARGET_MS, "ratio": web.RATIO_TARGET}
+    for key in ("bare", "article_first_view", "article_repeat_view"):
+        assert report[key]["errors"] == 0 and report[key]["requests"] > 0
+    for key in ("article_first_view", "article_repeat_view"):
+        figures = report[key]
+        met = figures["p95_ms"] <= web.P95_TARGET_MS and figures["throughput_ratio"] >= 0.5
+        assert figures["targets_met"] is met
+
+    # A kept database is migrated and reused: still no failed request.
+    code, report = _run(capsys, "--data-dir", str(tmp_path))
+    assert code == 0 and report["article_repeat_view"]["errors"] == 0
+
+    # One made with other options is refused rather than measured.
+    with pytest.raises(SystemExit, match="other options"):
+        web.main([*_FAST, "--articles", "61", "--data-dir", str(tmp_path)])
+
+    # A kept list of articles the database no longer holds stops the run at once.
+    for name in ("tidings.sqlite3", "tidings.sqlite3-wal", "tidings.sqlite3-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    code, report = _run(capsys, "--data-dir", str(tmp_path))
+    assert code == 1 and report == {}
