@@ -470,26 +470,57 @@ def _pick_canonical(extracted: ExtractedArticle, final_url: str) -> str:
     return claimed
 
 
-def process_entry(entry: Entry) -> Article | None:
-    """Fetch, extract and store the article behind one entry. Never raises TidingsError."""
+@dataclass(frozen=True)
+class Download:
+    """What fetching and extracting one entry's page gave (no database involved)."""
+
+    started: float
+    url: str
+    status: int | None = None
+    extracted: ExtractedArticle | None = None
+    error: TidingsError | None = None
+
+
+def download(entry: Entry) -> Download:
+    """Fetch and extract the page behind an entry. Touches no database, so it may run in
+    another thread while the caller stores earlier results. Never raises TidingsError."""
     started = time.monotonic()
-    existing = Article.objects.filter(pk=entry.key).first()
-    if existing is not None:
-        _finish(entry, existing, Entry.State.DUPLICATE)
-        return existing
     try:
         result = services.fetcher().fetch(entry.url, kind="page")
     except FetchError as exc:
-        _fail_entry(entry, exc, url=entry.url, started=started)
-        return None
+        return Download(started, entry.url, error=exc)
     html = decode_bytes(result.content, result.encoding)
     try:
         extracted = extract_with_timeout(html, result.url, timeout=services.extract_timeout())
     except ExtractionError as exc:
-        _fail_entry(entry, exc, url=result.url, started=started)
+        return Download(started, result.url, status=result.status, error=exc)
+    return Download(started, result.url, status=result.status, extracted=extracted)
+
+
+def already_stored(entry: Entry) -> bool:
+    """Finish an entry whose article is already stored (same link seen in another feed)."""
+    existing = Article.objects.filter(pk=entry.key).only("pk").first()
+    if existing is None:
+        return False
+    _finish(entry, existing, Entry.State.DUPLICATE)
+    return True
+
+
+def finish_download(entry: Entry, done: Download) -> Article | None:
+    """Record a download's outcome: the stored article, or the entry's failure."""
+    if done.error is not None or done.extracted is None:
+        error = done.error or ExtractionError("no article extracted", url=done.url)
+        _fail_entry(entry, error, url=done.url, started=done.started)
         return None
-    _record(entry.feed, result.url, "page", started, status=result.status, code="ok")
-    return store_article(entry, extracted, result.url)
+    _record(entry.feed, done.url, "page", done.started, status=done.status, code="ok")
+    return store_article(entry, done.extracted, done.url)
+
+
+def process_entry(entry: Entry) -> Article | None:
+    """Fetch, extract and store the article behind one entry. Never raises TidingsError."""
+    if already_stored(entry):
+        return entry.article
+    return finish_download(entry, download(entry))
 
 
 def store_article(entry: Entry, extracted: ExtractedArticle, final_url: str) -> Article:
@@ -504,6 +535,7 @@ def store_article(entry: Entry, extracted: ExtractedArticle, final_url: str) -> 
         Article.objects.filter(content_hash=chash, duplicate_of__isnull=True)
         .exclude(pk=aid)
         .order_by("fetched_at")
+        .only("pk")  # the key is all we need; the text and HTML stay in the database
         .first()
     )
     article = Article(

@@ -8,9 +8,13 @@ database backend on the embedded default, a shared queue at scale.
 
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+
 from django_tasks import task
 
 from tidings.news import assign, pipeline
+from tidings.news.models import Entry
 from tidings.news.worker_id import current_worker_id
 
 
@@ -22,18 +26,39 @@ def poll_feed(feed_id: int) -> int:
     return new
 
 
+#: Pages fetched and extracted ahead of the one being stored (threads; no database access).
+DOWNLOAD_THREADS = 2
+AHEAD = 2 * DOWNLOAD_THREADS
+
+
 @task()
 def process_entries() -> int:
-    """Drain pending entries (several workers can drain in parallel)."""
+    """Drain pending entries (several workers can drain in parallel).
+
+    Pages are fetched and extracted in helper threads, which touch no database, while this
+    thread claims entries and stores the results in claim order: storing, fetching and
+    extraction (in its own process) overlap instead of taking turns.
+    """
     worker = current_worker_id()
     done = 0
-    while True:
-        batch = pipeline.claim_entries(worker)
-        if not batch:
-            break
-        for entry in batch:
-            pipeline.process_entry(entry)
-            done += 1
+    ahead: deque[tuple[Entry, Future[pipeline.Download]]] = deque()
+    with ThreadPoolExecutor(DOWNLOAD_THREADS, thread_name_prefix="tidings-download") as pool:
+        try:
+            while True:
+                if len(ahead) < AHEAD:
+                    for entry in pipeline.claim_entries(worker):
+                        if pipeline.already_stored(entry):
+                            done += 1
+                        else:
+                            ahead.append((entry, pool.submit(pipeline.download, entry)))
+                if not ahead:
+                    break
+                entry, future = ahead.popleft()
+                pipeline.finish_download(entry, future.result())
+                done += 1
+        finally:
+            for _, future in ahead:
+                future.cancel()
     if done:
         assign_stories.enqueue()
     return done
