@@ -484,14 +484,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
     columns = {"first view": page, "repeat view": repeat}
-    ratios = {name: (f.rps / bare.rps if bare.rps else 0.0) for name, f in columns.items()}
+    ratios = {name: round(f.rps / bare.rps if bare.rps else 0.0, 3) for name, f in columns.items()}
     if args.json:
         report: dict[str, Any] = {"articles": args.articles, "database": engine}
         report |= {"workers": args.workers, "hot": args.hot, "bare": asdict(bare)}
         report["targets"] = {"p95_ms": P95_TARGET_MS, "ratio": RATIO_TARGET}
         for name, figures in columns.items():
             key = "article_" + name.replace(" ", "_")
-            report[key] = asdict(figures) | {"throughput_ratio": round(ratios[name], 3)}
+            report[key] = asdict(figures) | {"throughput_ratio": ratios[name]}
             report[key]["targets_met"] = _met(figures, ratios[name])
         print(json.dumps(report, indent=2))
     else:
