@@ -9,7 +9,7 @@ import zlib
 from array import array
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from tidings.core.entities import Entity, extract_entities
-from tidings.core.stories._model import PairModel
+from tidings.core.stories._model import FEATURES, PairModel, story_features, untrained
 from tidings.core.stories._text import lead, numbers, tokens
 
 MAX_TOKENS = 800  # body tokens kept per article (event identity lives in the first part)
@@ -28,6 +28,7 @@ QUERY_ENTITIES = 8
 POSTINGS_PER_KEY = 400  # most recent postings read per term
 CANDIDATES = 48
 MAX_DF_SHARE = 0.08  # terms in more than this share of articles are not looked up
+NEAR = 5  # neighbour similarities remembered per article
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,10 @@ class _Doc:
     entities: tuple[Entity, ...]
     story: int
     duplicate_of: int | None = None
+    # Strongest similarities seen to other articles (full text, entities), best first:
+    # they tell a pair that stands out of an article's neighbourhood from background.
+    near_full: list[float] = field(default_factory=list)
+    near_ent: list[float] = field(default_factory=list)
 
 
 def _bag(ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -177,6 +182,7 @@ class StoryEngine:
         self._story_root: list[int] = []  # union-find parent per story number
         self._story_members: dict[int, list[int]] = {}
         self._story_name: dict[int, str] = {}
+        self._story_size: dict[int, int] = {}  # members that are not duplicates
         self._duplicates: dict[int, list[int]] = defaultdict(list)
         self._weights: dict[int, tuple[np.ndarray, np.ndarray, float]] = {}
         self._weights_at = -1
@@ -344,11 +350,42 @@ class StoryEngine:
         """The model's features for two stored articles (for training and inspection)."""
         return self._features(self._docs[self._by_id[a_id]], self._docs[self._by_id[b_id]])
 
-    def _scores(self, doc: _Doc, others: Sequence[int]) -> np.ndarray:
+    def _rows(self, doc: _Doc, others: Sequence[int], *, note: bool = False) -> np.ndarray:
+        """Model rows for ``doc`` against ``others``: pair features and neighbourhood ones.
+
+        With ``note`` the pair similarities are first remembered in both articles'
+        neighbourhoods (done once, when ``doc`` arrives).
+        """
+        if not others:
+            return np.zeros((0, len(FEATURES)))
+        base = np.array([self._features(doc, self._docs[o]) for o in others], np.float64)
+        if note:
+            self._note(doc, others, base[:, 0], base[:, 4])
+        hood = [
+            _neighbourhood(base[:, col], doc_near, [getattr(self._docs[o], attr) for o in others])
+            for col, doc_near, attr in (
+                (0, doc.near_full, "near_full"),
+                (4, doc.near_ent, "near_ent"),
+            )
+        ]
+        return np.concatenate([base, *hood], axis=1)
+
+    def _note(
+        self, doc: _Doc, others: Sequence[int], full: np.ndarray, ent: np.ndarray
+    ) -> None:
+        doc.near_full = _top(doc.near_full, full.tolist())
+        doc.near_ent = _top(doc.near_ent, ent.tolist())
+        for o, f, e in zip(others, full.tolist(), ent.tolist(), strict=True):
+            other = self._docs[o]
+            if len(other.near_full) < NEAR or f > other.near_full[-1]:
+                other.near_full = _top(other.near_full, [f])
+            if len(other.near_ent) < NEAR or e > other.near_ent[-1]:
+                other.near_ent = _top(other.near_ent, [e])
+
+    def _scores(self, doc: _Doc, others: Sequence[int], *, note: bool = False) -> np.ndarray:
         if not others:
             return np.zeros(0)
-        rows = np.array([self._features(doc, self._docs[o]) for o in others], np.float64)
-        return self.model.probability(rows)
+        return self.model.probability(self._rows(doc, others, note=note))
 
     # ------------------------------------------------------------------ stories
 
@@ -364,12 +401,15 @@ class StoryEngine:
         number = len(self._story_root)
         self._story_root.append(number)
         self._story_members[number] = []
+        self._story_size[number] = 0
         self._story_name[number] = doc.id
         return number
 
     def _join(self, doc: _Doc, story: int) -> None:
         doc.story = story
         self._story_members[story].append(doc.idx)
+        if doc.duplicate_of is None:
+            self._story_size[story] += 1
 
     def add(
         self,
@@ -402,20 +442,19 @@ class StoryEngine:
 
         self._register(doc)
         candidates = self._candidates(doc, CANDIDATES)
-        probs = self._scores(doc, candidates)
+        probs = self._scores(doc, candidates, note=True)
         links: dict[int, list[float]] = defaultdict(list)
         for other, p in zip(candidates, probs, strict=True):
             links[self._find(self._docs[other].story)].append(float(p))
-        depth = int(self.model.extra.get("link_depth", 1))
-        best: dict[int, float] = {}
-        for story, values in links.items():
-            # Mean of the strongest links, counting missing links to big stories as zero:
-            # one chance resemblance must not chain two events together.
-            m = min(depth, len(self._story_members[story]))
-            top = sorted(values, reverse=True)[:m]
-            best[story] = sum(top) / m
-        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
         model = self.model
+        stories = sorted(links)
+        best: dict[int, float] = {}
+        if stories:
+            rows = np.array(
+                [story_features(np.asarray(links[s]), self._story_size[s]) for s in stories]
+            )
+            best = dict(zip(stories, model.story_probability(rows).tolist(), strict=True))
+        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
         if ranked and ranked[0][1] >= model.assign_threshold:
             target, score = ranked[0]
             to_merge = [s for s, p in ranked[1:] if p >= model.merge_threshold]
@@ -424,6 +463,7 @@ class StoryEngine:
                 keep, gone = min(target, other_story), max(target, other_story)
                 self._story_root[gone] = keep
                 self._story_members[keep].extend(self._story_members.pop(gone))
+                self._story_size[keep] += self._story_size.pop(gone)
                 merged.append(self._story_name[gone])
                 target = keep
             self._join(doc, target)
@@ -478,13 +518,14 @@ class StoryEngine:
         ordered = sorted(pool)
         if not ordered:
             return []
-        rows = np.array([self._features(doc, self._docs[o]) for o in ordered], np.float64)
+        rows = self._rows(doc, ordered)
         probs = self.model.probability(rows)
         scored: list[tuple[float, int, bool]] = []
+        bonus = self.model.extra.get("same_story_bonus", 1.0)
         for other, p, row in zip(ordered, probs, rows, strict=True):
             same = self._find(self._docs[other].story) == story
             if same:
-                scored.append((1.0 + float(p), other, True))
+                scored.append((bonus + float(p), other, True))
             else:
                 relevance = max(float(p), 0.5 * float(row[0]) + 0.5 * float(row[4]))
                 if (
@@ -595,8 +636,8 @@ class StoryEngine:
     ) -> StoryEngine:
         """Rebuild an engine from ``(blob, story_id)`` pairs in arrival order.
 
-        Stories are taken as given (no re-clustering); the index and document
-        frequencies are rebuilt exactly as they were.
+        Stories are taken as given (no re-clustering); the index, the document
+        frequencies and the articles' neighbourhoods are rebuilt exactly as they were.
         """
         engine = cls(embedder=embedder, model=model, background=background)
         story_numbers: dict[str, int] = {}
@@ -609,13 +650,20 @@ class StoryEngine:
                 number = engine._new_story(doc)
                 engine._story_name[number] = story_id
                 story_numbers[story_id] = number
-            engine._join(doc, number)
             if data.get("dup") is not None and data["dup"] in engine._by_id:
                 canonical = engine._by_id[data["dup"]]
                 doc.duplicate_of = canonical
                 engine._duplicates[canonical].append(doc.idx)
-            else:
-                engine._index(doc)
+                engine._join(doc, number)
+                continue
+            engine._join(doc, number)
+            others = engine._candidates(doc, CANDIDATES)
+            if others:
+                docs = [engine._docs[o] for o in others]
+                full = [engine._cos(doc.full_ids, doc.full_tf, o.full_ids, o.full_tf) for o in docs]
+                ent = [engine._cos(doc.ent_ids, doc.ent_w, o.ent_ids, o.ent_w) for o in docs]
+                engine._note(doc, others, np.asarray(full), np.asarray(ent))
+            engine._index(doc)
         return engine
 
     def _doc_from_state(self, data: dict[str, Any]) -> _Doc:
@@ -654,9 +702,42 @@ class StoryEngine:
         )
 
 
+def _top(values: list[float], more: list[float]) -> list[float]:
+    return sorted(values + more, reverse=True)[:NEAR]
+
+
+def _neighbourhood(sims: np.ndarray, own: list[float], theirs: list[list[float]]) -> np.ndarray:
+    """How much each pair stands out of both articles' neighbourhoods.
+
+    Per side: the similarity over the side's best one, its margin over the side's three
+    best, and how many remembered neighbours beat it; then the weaker and the stronger
+    side of each (the features are symmetric in the two articles).
+    """
+    n = len(sims)
+    width = NEAR
+    near = np.zeros((n, width))
+    filled = np.zeros((n, width), bool)
+    for row, values in enumerate(theirs):
+        near[row, : len(values)] = values
+        filled[row, : len(values)] = True
+    mine = np.zeros(width)
+    mine[: len(own)] = own
+    mine_filled = np.arange(width) < len(own)
+    sides = []
+    for side, ok in ((np.broadcast_to(mine, (n, width)), np.broadcast_to(mine_filled, (n, width))), (near, filled)):
+        best = np.where(ok[:, 0], side[:, 0], sims)
+        ratio = sims / np.maximum(np.maximum(best, sims), 1e-6)
+        top3 = np.where(ok[:, :3], side[:, :3], sims[:, None]).mean(axis=1)
+        margin = sims - top3
+        beaten = np.log1p(((side > sims[:, None] + 1e-6) & ok).sum(axis=1))
+        sides.append(np.stack([ratio, margin, beaten], axis=1))
+    a, b = sides
+    return np.concatenate([np.minimum(a, b), np.maximum(a, b)], axis=1)
+
+
 def count_background(articles: Iterable[StoryInput], min_df: int = 2) -> BackgroundDF:
     """Count document frequencies of ``articles`` the way the engine does."""
-    engine = StoryEngine(model=PairModel.load(), background=BackgroundDF.empty())
+    engine = StoryEngine(model=untrained(), background=BackgroundDF.empty())
     n = 0
     for article in articles:
         engine._register(engine._make_doc(article, None))

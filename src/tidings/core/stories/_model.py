@@ -27,7 +27,81 @@ FEATURES: tuple[str, ...] = (
     "same_source",
     "cos_full_sq",
     "cos_title_x_entities",
+    "full_ratio_min",
+    "full_margin_min",
+    "full_beaten_min",
+    "full_ratio_max",
+    "full_margin_max",
+    "full_beaten_max",
+    "ent_ratio_min",
+    "ent_margin_min",
+    "ent_beaten_min",
+    "ent_ratio_max",
+    "ent_margin_max",
+    "ent_beaten_max",
 )
+
+STORY_FEATURES: tuple[str, ...] = (
+    "max_link",
+    "mean_top2_links",
+    "mean_top3_links",
+    "share_linked",
+    "mean_link",
+    "log_size",
+    "log_linked",
+)
+
+
+def story_features(links: np.ndarray, size: int) -> list[float]:
+    """Story-level evidence from the pair probabilities of an article to a story's members.
+
+    ``links`` holds the probabilities of the members that were retrieved; the other
+    members count as unlinked (zero), so one chance resemblance to a big story is weak.
+    """
+    size = max(size, len(links), 1)
+    top = np.sort(links)[::-1]
+    linked = int(np.sum(links >= 0.5))
+    return [
+        float(top[0]) if len(top) else 0.0,
+        float(np.sum(top[:2])) / min(2, size),
+        float(np.sum(top[:3])) / min(3, size),
+        linked / size,
+        float(np.sum(links)) / size,
+        math.log1p(size),
+        math.log1p(linked),
+    ]
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """A standardised logistic regression: ``sigmoid(((x - mean) / scale) @ coef + b)``."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        z = (features - np.asarray(self.mean)) / np.asarray(self.scale)
+        logits = z @ np.asarray(self.coef) + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+            "coef": list(self.coef),
+            "intercept": self.intercept,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Logistic:
+        return cls(
+            mean=tuple(float(v) for v in data["mean"]),  # type: ignore[attr-defined]
+            scale=tuple(float(v) for v in data["scale"]),  # type: ignore[attr-defined]
+            coef=tuple(float(v) for v in data["coef"]),  # type: ignore[attr-defined]
+            intercept=float(data["intercept"]),  # type: ignore[arg-type]
+        )
 
 
 @dataclass(frozen=True)
@@ -42,6 +116,18 @@ class PairModel:
     merge_threshold: float = 0.8
     related_floor: float = 0.12
     extra: dict[str, float] = field(default_factory=dict)
+    story: Logistic | None = None
+
+    def story_probability(self, features: np.ndarray) -> np.ndarray:
+        """P(article belongs to story) for rows of :data:`STORY_FEATURES`.
+
+        Without a story model: the mean of the ``link_depth`` strongest links (missing
+        links of a big story count as zero).
+        """
+        if self.story is None:
+            depth = int(self.extra.get("link_depth", 3))
+            return np.asarray(features, np.float64)[:, min(max(depth, 1), 3) - 1]
+        return self.story.probability(features)
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         """P(same story) for each row of ``features`` (shape ``(n, len(FEATURES))``)."""
@@ -61,6 +147,8 @@ class PairModel:
                 "merge_threshold": self.merge_threshold,
                 "related_floor": self.related_floor,
                 "extra": self.extra,
+                "story_features": list(STORY_FEATURES),
+                "story": self.story.to_dict() if self.story is not None else None,
             },
             indent=1,
         )
@@ -70,6 +158,9 @@ class PairModel:
         data = json.loads(text)
         if list(data["features"]) != list(FEATURES):
             raise ValueError("pair model was trained on different features")
+        story = data.get("story")
+        if story is not None and list(data.get("story_features", ())) != list(STORY_FEATURES):
+            raise ValueError("story model was trained on different features")
         return cls(
             mean=tuple(data["mean"]),
             scale=tuple(data["scale"]),
@@ -79,6 +170,7 @@ class PairModel:
             merge_threshold=float(data["merge_threshold"]),
             related_floor=float(data["related_floor"]),
             extra={k: float(v) for k, v in data.get("extra", {}).items()},
+            story=Logistic.from_dict(story) if story is not None else None,
         )
 
     @classmethod

@@ -22,14 +22,18 @@ import numpy as np
 
 from tidings.core.stories._engine import (
     BACKGROUND_FILE,
-    CANDIDATES,
     BackgroundDF,
     StoryEngine,
     StoryInput,
     count_background,
 )
 from tidings.core.stories._metrics import evaluate, evaluate_related
-from tidings.core.stories._model import FEATURES, PairModel, untrained
+from tidings.core.stories._model import (
+    FEATURES,
+    Logistic,
+    PairModel,
+    untrained,
+)
 
 MODEL_PATH = Path(__file__).parent / "data" / "pair_model.json"
 BACKGROUND_PATH = Path(__file__).parent / BACKGROUND_FILE
@@ -62,37 +66,59 @@ def to_input(row: dict[str, Any]) -> StoryInput:
     )
 
 
-def collect_pairs(
-    rows: Sequence[dict[str, Any]], background: BackgroundDF
-) -> tuple[np.ndarray, np.ndarray]:
-    """Features and same-event labels of every (new article, retrieved candidate) pair."""
-    engine = StoryEngine(model=untrained(), background=background)
-    label = {str(r["id"]): str(r["event"]) for r in rows}
-    xs: list[list[float]] = []
-    ys: list[int] = []
+class _Recorder(StoryEngine):
+    """Keeps the model rows of every (arriving article, candidate) pair it scores."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.seen: list[tuple[str, list[str], np.ndarray]] = []
+
+    def _scores(self, doc: Any, others: Any, *, note: bool = False) -> np.ndarray:
+        rows = self._rows(doc, others, note=note)
+        if note:
+            self.seen.append((doc.id, [self._docs[o].id for o in others], rows))
+        return self.model.probability(rows) if len(rows) else np.zeros(0)
+
+
+Seen = list[tuple[str, list[str], np.ndarray]]
+
+
+def record(rows: Sequence[dict[str, Any]], background: BackgroundDF) -> Seen:
+    """Every arriving article's candidates and model rows, in arrival order."""
+    engine = _Recorder(model=untrained(), background=background)
     for row in rows:
         engine.add(to_input(row))
-        doc = engine._docs[-1]
-        for other in engine._candidates(doc, CANDIDATES):
-            xs.append(engine._features(doc, engine._docs[other]))
-            ys.append(int(label[engine._docs[other].id] == label[doc.id]))
-    return np.asarray(xs, np.float64), np.asarray(ys, np.int64)
+    return engine.seen
 
 
-def fit(x: np.ndarray, y: np.ndarray) -> PairModel:
+def collect_pairs(seen: Seen, label: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Features and same-event labels of every (new article, retrieved candidate) pair."""
+    xs = [feats for _, _, feats in seen]
+    ys = [int(label[o] == label[doc_id]) for doc_id, others, _ in seen for o in others]
+    if not xs:
+        return np.zeros((0, len(FEATURES))), np.zeros(0, np.int64)
+    return np.concatenate(xs), np.asarray(ys, np.int64)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, c: float = 1.0) -> Logistic:
     from sklearn.linear_model import LogisticRegression
 
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    clf = LogisticRegression(C=1.0, max_iter=2000)
+    clf = LogisticRegression(C=c, max_iter=3000)
     clf.fit((x - mean) / scale, y)
-    return PairModel(
+    return Logistic(
         mean=tuple(float(v) for v in mean),
         scale=tuple(float(v) for v in scale),
         coef=tuple(float(v) for v in clf.coef_[0]),
         intercept=float(clf.intercept_[0]),
     )
+
+
+def fit(x: np.ndarray, y: np.ndarray) -> PairModel:
+    pair = fit_logistic(x, y)
+    return PairModel(pair.mean, pair.scale, pair.coef, pair.intercept)
 
 
 class _MemoEngine(StoryEngine):
@@ -142,26 +168,31 @@ def score(
 
 
 def tune(rows: Sequence[dict[str, Any]], model: PairModel, background: BackgroundDF) -> PairModel:
-    """Pick the assignment and merge thresholds that cluster the training events best."""
-    best: tuple[float, float, float, int] = (-1.0, 0.5, 0.9, 1)
+    """Pick the story decision (mean of the 1-3 strongest links to a story, missing links
+    of a big story counted as zero) and its thresholds that cluster the training events best.
+    """
+    best: tuple[float, PairModel | None] = (-1.0, None)
     memo: dict[tuple[str, str], list[float]] = {}
     for depth in (1, 2, 3):
-        for assign in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
-            for merge in (0.6, 0.8, 1.01):
+        for assign in (0.3, 0.4, 0.5, 0.6, 0.7):
+            for merge in (0.5, 0.6, 0.8, 1.01):
                 if merge < assign:
                     continue
-                trial = _with(model, assign_threshold=assign, merge_threshold=merge)
-                trial.extra["link_depth"] = depth
+                trial = _with(
+                    model,
+                    assign_threshold=assign,
+                    merge_threshold=merge,
+                    extra={**model.extra, "link_depth": depth},
+                )
                 result = score(rows, trial, background, memo=memo)
                 value = (result["pairwise_f1"] + result["bcubed_f1"]) / 2
                 if value > best[0] + 1e-9:
-                    best = (value, assign, merge, depth)
-    tuned = _with(model, assign_threshold=best[1], merge_threshold=best[2])
-    tuned.extra["link_depth"] = best[3]
-    return tuned
+                    best = (value, trial)
+    assert best[1] is not None
+    return best[1]
 
 
-def _with(model: PairModel, **changes: float) -> PairModel:
+def _with(model: PairModel, **changes: object) -> PairModel:
     data = json.loads(model.to_json())
     data.update(changes)
     return PairModel.from_json(json.dumps(data))
@@ -173,8 +204,9 @@ def background_of(rows: Sequence[dict[str, Any]]) -> BackgroundDF:
 
 def train(rows: Sequence[dict[str, Any]], background: BackgroundDF) -> PairModel:
     """Fit on ``rows``; features use ``background`` as a real installation would."""
-    x, y = collect_pairs(rows, background)
-    return tune(rows, fit(x, y), background)
+    label = {str(r["id"]): str(r["event"]) for r in rows}
+    pair = fit(*collect_pairs(record(rows, background), label))
+    return tune(rows, pair, background)
 
 
 def split_events(
