@@ -8,6 +8,7 @@ database backend on the embedded default, a shared queue at scale.
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -16,6 +17,8 @@ from django_tasks import task
 from tidings.news import assign, pipeline
 from tidings.news.models import Entry
 from tidings.news.worker_id import current_worker_id
+
+log = logging.getLogger("tidings.ingest")
 
 
 @task()
@@ -29,6 +32,8 @@ def poll_feed(feed_id: int) -> int:
 #: Pages fetched and extracted ahead of the one being stored (threads; no database access).
 DOWNLOAD_THREADS = 2
 AHEAD = 2 * DOWNLOAD_THREADS
+#: Stored articles between two turns of the story stage, run while pages are in flight.
+ASSIGN_EVERY = 8
 
 
 @task()
@@ -56,12 +61,26 @@ def process_entries() -> int:
                 entry, future = ahead.popleft()
                 pipeline.finish_download(entry, future.result())
                 done += 1
+                if done % ASSIGN_EVERY == 0:
+                    _assign_some(worker)
         finally:
             for _, future in ahead:
                 future.cancel()
     if done:
         assign_stories.enqueue()
     return done
+
+
+def _assign_some(worker: str) -> None:
+    """Run the serialized story stage on what is stored so far, while downloads go on.
+
+    Skipped at once when another worker holds the stage; a failure is left to the
+    assign_stories job enqueued at the end.
+    """
+    try:
+        assign.assign_pending(worker, limit=ASSIGN_EVERY)
+    except Exception:
+        log.exception("story assignment during ingestion failed; retried later")
 
 
 @task(queue_name="stories")
