@@ -184,8 +184,7 @@ class StoryEngine:
         self._story_name: dict[int, str] = {}
         self._story_size: dict[int, int] = {}  # members that are not duplicates
         self._duplicates: dict[int, list[int]] = defaultdict(list)
-        self._weights: dict[int, tuple[np.ndarray, np.ndarray, float]] = {}
-        self._weights_at = -1
+        self._buf: np.ndarray = np.zeros(0)
 
     # ------------------------------------------------------------------ vocabulary
 
@@ -288,67 +287,105 @@ class StoryEngine:
 
     # ------------------------------------------------------------------ features
 
-    def _cos(
-        self, a_ids: np.ndarray, a_tf: np.ndarray, b_ids: np.ndarray, b_tf: np.ndarray
-    ) -> float:
-        if not len(a_ids) or not len(b_ids):
-            return 0.0
-        _, ia, ib = np.intersect1d(a_ids, b_ids, assume_unique=True, return_indices=True)
-        if not len(ia):
-            return 0.0
-        wa, na = self._weighted(a_ids, a_tf)
-        wb, nb = self._weighted(b_ids, b_tf)
-        return float(np.dot(wa[ia], wb[ib])) / (na * nb + 1e-9)
+    def _sparse_dot(
+        self,
+        q_ids: np.ndarray,
+        q_w: np.ndarray,
+        ids: np.ndarray,
+        w: np.ndarray,
+        starts: np.ndarray,
+    ) -> np.ndarray:
+        """Dot products of one sparse vector with many concatenated ones (one gather)."""
+        n = len(starts)
+        if not len(q_ids) or not len(ids):
+            return np.zeros(n)
+        if len(self._buf) < len(self._df):
+            self._buf = np.zeros(len(self._df))
+        buf = self._buf
+        buf[q_ids] = q_w
+        prod = buf[ids] * w
+        buf[q_ids] = 0.0
+        return _segment_sum(prod, starts, n)
 
-    def _weighted(self, ids: np.ndarray, tf: np.ndarray) -> tuple[np.ndarray, float]:
-        """tf-idf weights and norm, cached while the document count stays the same."""
-        if self._weights_at != self._n:
-            self._weights.clear()
-            self._weights_at = self._n
-        key = id(ids)
-        found = self._weights.get(key)
-        if found is None or found[0] is not ids:
-            w = tf * self._idf(ids)
-            found = (ids, w, float(np.linalg.norm(w)))
-            self._weights[key] = found
-        return found[1], found[2]
+    def _field(self, docs: Sequence[_Doc], name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Concatenated ids, tf-idf weights and segment starts of one field of ``docs``."""
+        id_parts = [getattr(d, name + "_ids") for d in docs]
+        tf_parts = [getattr(d, name + "_tf" if name != "ent" else "ent_w") for d in docs]
+        lengths = np.fromiter((len(x) for x in id_parts), np.int64, len(id_parts))
+        starts = np.zeros(len(docs), np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        ids = np.concatenate(id_parts) if id_parts else np.zeros(0, np.int32)
+        tf = np.concatenate(tf_parts) if tf_parts else np.zeros(0, np.float32)
+        return ids, tf * self._idf(ids), starts
 
-    def _features(self, a: _Doc, b: _Doc) -> list[float]:
-        cos_full = self._cos(a.full_ids, a.full_tf, b.full_ids, b.full_tf)
-        cos_title = self._cos(a.title_ids, a.title_tf, b.title_ids, b.title_tf)
-        cos_lead = self._cos(a.lead_ids, a.lead_tf, b.lead_ids, b.lead_tf)
-        cos_cross = max(
-            self._cos(a.title_ids, a.title_tf, b.lead_ids, b.lead_tf),
-            self._cos(b.title_ids, b.title_tf, a.lead_ids, a.lead_tf),
+    def _query(self, doc: _Doc, name: str) -> tuple[np.ndarray, np.ndarray, float]:
+        ids = getattr(doc, name + "_ids")
+        tf = getattr(doc, name + "_tf" if name != "ent" else "ent_w")
+        w = (tf * self._idf(ids)).astype(np.float64)
+        return ids, w, float(np.linalg.norm(w))
+
+    def _features_many(self, a: _Doc, others: Sequence[_Doc]) -> np.ndarray:
+        """Pair features of ``a`` against each of ``others`` (rows), vectorised."""
+        n = len(others)
+        fields = {name: self._field(others, name) for name in ("full", "title", "lead", "ent")}
+        norms = {
+            name: np.sqrt(_segment_sum(w.astype(np.float64) ** 2, starts, n))
+            for name, (_, w, starts) in fields.items()
+        }
+        mine = {name: self._query(a, name) for name in ("full", "title", "lead", "ent")}
+
+        def cos(q: str, c: str) -> np.ndarray:
+            q_ids, q_w, q_norm = mine[q]
+            ids, w, starts = fields[c]
+            dots = self._sparse_dot(q_ids, q_w, ids, w, starts)
+            return dots / (q_norm * norms[c] + 1e-9)
+
+        cos_full = cos("full", "full")
+        cos_title = cos("title", "title")
+        cos_lead = cos("lead", "lead")
+        cos_cross = np.maximum(cos("title", "lead"), cos("lead", "title"))
+        cos_ent = cos("ent", "ent")
+        e_ids = a.ent_ids
+        rare = self._sparse_dot(
+            e_ids,
+            np.maximum(self._idf(e_ids) - 3.0, 0.0).astype(np.float64),
+            fields["ent"][0],
+            np.ones(len(fields["ent"][0])),
+            fields["ent"][2],
         )
-        cos_ent = self._cos(a.ent_ids, a.ent_w, b.ent_ids, b.ent_w)
-        shared = np.intersect1d(a.ent_ids, b.ent_ids, assume_unique=True)
-        rare = 0.0
-        if len(shared):
-            rare = float(np.sum(np.maximum(self._idf(shared) - 3.0, 0.0)))
-        shared_nums = len(a.nums & b.nums)
-        if a.day is not None and b.day is not None:
-            gap, unknown = math.log1p(abs(a.day - b.day)), 0.0
-        else:
-            gap, unknown = 0.0, 1.0
-        return [
-            cos_full,
-            cos_title,
-            cos_lead,
-            cos_cross,
-            cos_ent,
-            math.log1p(rare),
-            math.log1p(shared_nums),
-            gap,
-            unknown,
-            1.0 if a.source == b.source else 0.0,
-            cos_full * cos_full,
-            cos_title * cos_ent,
-        ]
+        shared_nums = np.array([len(a.nums & b.nums) for b in others], np.float64)
+        gap = np.zeros(n)
+        unknown = np.ones(n)
+        if a.day is not None:
+            for row, b in enumerate(others):
+                if b.day is not None:
+                    gap[row], unknown[row] = math.log1p(abs(a.day - b.day)), 0.0
+        same_source = np.array([1.0 if a.source == b.source else 0.0 for b in others])
+        return np.stack(
+            [
+                cos_full,
+                cos_title,
+                cos_lead,
+                cos_cross,
+                cos_ent,
+                np.log1p(rare),
+                np.log1p(shared_nums),
+                gap,
+                unknown,
+                same_source,
+                cos_full * cos_full,
+                cos_title * cos_ent,
+            ],
+            axis=1,
+        )
+
+    def _base_rows(self, doc: _Doc, others: Sequence[int]) -> np.ndarray:
+        return self._features_many(doc, [self._docs[o] for o in others])
 
     def pair_features(self, a_id: str, b_id: str) -> list[float]:
         """The model's features for two stored articles (for training and inspection)."""
-        return self._features(self._docs[self._by_id[a_id]], self._docs[self._by_id[b_id]])
+        rows = self._base_rows(self._docs[self._by_id[a_id]], [self._by_id[b_id]])
+        return [float(v) for v in rows[0]]
 
     def _rows(self, doc: _Doc, others: Sequence[int], *, note: bool = False) -> np.ndarray:
         """Model rows for ``doc`` against ``others``: pair features and neighbourhood ones.
@@ -358,7 +395,7 @@ class StoryEngine:
         """
         if not others:
             return np.zeros((0, len(FEATURES)))
-        base = np.array([self._features(doc, self._docs[o]) for o in others], np.float64)
+        base = self._base_rows(doc, others)
         if note:
             self._note(doc, others, base[:, 0], base[:, 4])
         hood = [
@@ -659,10 +696,8 @@ class StoryEngine:
             engine._join(doc, number)
             others = engine._candidates(doc, CANDIDATES)
             if others:
-                docs = [engine._docs[o] for o in others]
-                full = [engine._cos(doc.full_ids, doc.full_tf, o.full_ids, o.full_tf) for o in docs]
-                ent = [engine._cos(doc.ent_ids, doc.ent_w, o.ent_ids, o.ent_w) for o in docs]
-                engine._note(doc, others, np.asarray(full), np.asarray(ent))
+                base = engine._base_rows(doc, others)
+                engine._note(doc, others, base[:, 0], base[:, 4])
             engine._index(doc)
         return engine
 
@@ -700,6 +735,16 @@ class StoryEngine:
             entities=entities,
             story=-1,
         )
+
+
+def _segment_sum(values: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
+    """Sums of consecutive segments of ``values`` beginning at ``starts`` (empty ones: 0)."""
+    out = np.zeros(n)
+    if not len(values):
+        return out
+    csum = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+    ends = np.append(starts[1:], len(values))
+    return csum[ends] - csum[starts]
 
 
 def _top(values: list[float], more: list[float]) -> list[float]:

@@ -124,23 +124,23 @@ def fit(x: np.ndarray, y: np.ndarray) -> PairModel:
 class _MemoEngine(StoryEngine):
     """Pair features do not depend on thresholds: reuse them across tuning runs."""
 
-    def __init__(self, memo: dict[tuple[str, str], list[float]], **kwargs: Any) -> None:
+    def __init__(self, memo: dict[tuple[str, int], np.ndarray], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._memo = memo
 
-    def _features(self, a: Any, b: Any) -> list[float]:
-        key = (a.id, b.id)
-        found = self._memo.get(key)
-        if found is None:
-            found = self._memo[key] = super()._features(a, b)
-        return found
+    def _base_rows(self, doc: Any, others: Any) -> np.ndarray:
+        missing = [o for o in others if (doc.id, o) not in self._memo]
+        if missing:
+            for o, row in zip(missing, super()._base_rows(doc, missing), strict=True):
+                self._memo[(doc.id, o)] = row
+        return np.array([self._memo[(doc.id, o)] for o in others])
 
 
 def run(
     rows: Sequence[dict[str, Any]],
     model: PairModel,
     background: BackgroundDF,
-    memo: dict[tuple[str, str], list[float]] | None = None,
+    memo: dict[tuple[str, int], np.ndarray] | None = None,
 ) -> tuple[StoryEngine, dict[str, str]]:
     if memo is None:
         engine = StoryEngine(model=model, background=background)
@@ -156,7 +156,7 @@ def score(
     model: PairModel,
     background: BackgroundDF,
     related: bool = False,
-    memo: dict[tuple[str, str], list[float]] | None = None,
+    memo: dict[tuple[str, int], np.ndarray] | None = None,
 ) -> dict[str, float]:
     engine, stories = run(rows, model, background, memo)
     labels = {str(r["id"]): str(r["event"]) for r in rows}
@@ -172,7 +172,7 @@ def tune(rows: Sequence[dict[str, Any]], model: PairModel, background: Backgroun
     of a big story counted as zero) and its thresholds that cluster the training events best.
     """
     best: tuple[float, PairModel | None] = (-1.0, None)
-    memo: dict[tuple[str, str], list[float]] = {}
+    memo: dict[tuple[str, int], np.ndarray] = {}
     for depth in (1, 2, 3):
         for assign in (0.3, 0.4, 0.5, 0.6, 0.7):
             for merge in (0.5, 0.6, 0.8, 1.01):
