@@ -236,20 +236,37 @@ def story_score(outlets: int, published: Iterable[datetime | None]) -> float:
 
 
 def _persist_topics(article: Article, eng: StoryEngine) -> None:
+    """The article's people, places, organisations and subjects, in a handful of queries."""
+    from django.db.models import F
     from django.utils.text import slugify
 
-    ArticleTopic.objects.filter(article=article).delete()
+    wanted: dict[str, tuple[str, str, float]] = {}
     for entity in eng.entities_of(article.pk)[:12]:
         slug = (entity.slug or slugify(entity.name))[:120]
-        if not slug:
-            continue
-        topic, _ = Topic.objects.get_or_create(
-            slug=slug, defaults={"name": entity.name[:200], "kind": entity.kind}
-        )
-        ArticleTopic.objects.get_or_create(
-            article=article, topic=topic, defaults={"weight": float(entity.weight)}
-        )
-        Topic.objects.filter(pk=topic.pk).update(article_count=topic.article_topics.count())
+        if slug and slug not in wanted:
+            wanted[slug] = (entity.name[:200], entity.kind, float(entity.weight))
+    previous = set(
+        ArticleTopic.objects.filter(article=article).values_list("topic__slug", flat=True)
+    )
+    if previous:
+        ArticleTopic.objects.filter(article=article).delete()
+        Topic.objects.filter(slug__in=previous).update(article_count=F("article_count") - 1)
+    if not wanted:
+        return
+    Topic.objects.bulk_create(
+        [Topic(slug=slug, name=name, kind=kind) for slug, (name, kind, _) in wanted.items()],
+        ignore_conflicts=True,
+    )
+    topics = dict(Topic.objects.filter(slug__in=list(wanted)).values_list("slug", "pk"))
+    ArticleTopic.objects.bulk_create(
+        [
+            ArticleTopic(article=article, topic_id=topics[slug], weight=weight)
+            for slug, (_, _, weight) in wanted.items()
+            if slug in topics
+        ],
+        ignore_conflicts=True,
+    )
+    Topic.objects.filter(pk__in=list(topics.values())).update(article_count=F("article_count") + 1)
 
 
 def _store_related(article_id: str, eng: StoryEngine) -> None:
@@ -272,6 +289,7 @@ def _store_related(article_id: str, eng: StoryEngine) -> None:
 
 
 def _refresh_related(article: Article, story: Story) -> None:
+    """Cards for the new article now; same-story articles' cards are refreshed in the background."""
     eng = _state.engine
     if article.duplicate_of_id is not None:
         # A duplicate shows its original's cards; the original's cards are unchanged.
@@ -283,9 +301,28 @@ def _refresh_related(article: Article, story: Story) -> None:
         .order_by("-story_seq")
         .values_list("id", flat=True)[:REFRESH_RELATED_OF]
     )
-    for other in others:
-        if other in eng:
-            _store_related(other, eng)
+    Article.objects.filter(pk__in=list(others)).update(related_stale=True)
+
+
+def refresh_stale_related(holder: str, limit: int = 200) -> int:
+    """Recompute the cards of articles whose story gained coverage (under the assignment lease)."""
+    if not acquire(LEASE_NAME, holder):
+        return 0
+    try:
+        with _state.lock:
+            _state.sync()
+            stale = list(
+                Article.objects.filter(related_stale=True)
+                .order_by("-story_seq")
+                .values_list("id", flat=True)[:limit]
+            )
+            for aid in stale:
+                if aid in _state.engine:
+                    _store_related(aid, _state.engine)
+            Article.objects.filter(pk__in=stale).update(related_stale=False)
+            return len(stale)
+    finally:
+        release(LEASE_NAME, holder)
 
 
 def rescore_recent(hours: int = 72) -> int:

@@ -223,6 +223,9 @@ class Article(models.Model):
     )
     # Monotonic order in which articles were assigned to stories (recluster replays it).
     story_seq = models.BigIntegerField(null=True, blank=True, db_index=True)
+    related_stale = models.BooleanField(
+        default=False, db_index=True, help_text="related cards wait for a refresh"
+    )
     story_evidence = models.BinaryField(
         blank=True, default=b"", help_text="the story engine's compact evidence for this article"
     )

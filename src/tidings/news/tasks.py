@@ -86,3 +86,9 @@ def _assign_some(worker: str) -> None:
 @task(queue_name="stories")
 def assign_stories() -> int:
     return assign.assign_pending(current_worker_id())
+
+
+@task(queue_name="stories")
+def refresh_related() -> int:
+    """Recompute related cards of articles whose story gained coverage since."""
+    return assign.refresh_stale_related(current_worker_id())

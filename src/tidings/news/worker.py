@@ -33,6 +33,8 @@ def schedule(*, force: bool = False) -> int:
         "assign_stories"
     ):
         tasks.assign_stories.enqueue()
+    elif Article.objects.filter(related_stale=True).exists() and not _queued("refresh_related"):
+        tasks.refresh_related.enqueue()
     return len(leased)
 
 
@@ -92,6 +94,7 @@ def idle() -> bool:
         not DBTaskResult.objects.ready().exists()
         and not pipeline.has_claimable_entries()
         and not Article.objects.filter(story_state=Article.StoryState.PENDING).exists()
+        and not Article.objects.filter(related_stale=True).exists()
     )
 
 
