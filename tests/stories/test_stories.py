@@ -150,8 +150,10 @@ def test_dev_events_quality():
     labels = {str(r["id"]): str(r["event"]) for r in rows}
     clustering = evaluate(stories, labels)
     ranking = evaluate_related(related, labels)
-    # Regression guards at the measured level (pairwise 0.68, B-cubed 0.84, hit@1 0.84).
-    assert clustering["bcubed_f1"] >= 0.80
-    assert clustering["pairwise_f1"] >= 0.60
-    assert ranking["hit_at_1"] >= 0.80
+    # Regression guards below the measured level (pairwise 0.77, B-cubed 0.875, hit@1 0.87,
+    # P@5 0.83).
+    assert clustering["bcubed_f1"] >= 0.85
+    assert clustering["pairwise_f1"] >= 0.72
+    assert ranking["hit_at_1"] >= 0.84
+    assert ranking["p_at_5"] >= 0.80
     assert Counter(stories.values()).most_common(1)[0][1] < 40

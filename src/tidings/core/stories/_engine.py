@@ -28,6 +28,7 @@ QUERY_ENTITIES = 8
 POSTINGS_PER_KEY = 400  # most recent postings read per term
 CANDIDATES = 48
 MAX_DF_SHARE = 0.08  # terms in more than this share of articles are not looked up
+PLACE_ONLY_COS = 0.3  # text closeness that makes another story related without shared names
 NEAR = 5  # neighbour similarities remembered per article
 
 
@@ -407,9 +408,7 @@ class StoryEngine:
         ]
         return np.concatenate([base, *hood], axis=1)
 
-    def _note(
-        self, doc: _Doc, others: Sequence[int], full: np.ndarray, ent: np.ndarray
-    ) -> None:
+    def _note(self, doc: _Doc, others: Sequence[int], full: np.ndarray, ent: np.ndarray) -> None:
         doc.near_full = _top(doc.near_full, full.tolist())
         doc.near_ent = _top(doc.near_ent, ent.tolist())
         for o, f, e in zip(others, full.tolist(), ent.tolist(), strict=True):
@@ -559,17 +558,20 @@ class StoryEngine:
         probs = self.model.probability(rows)
         scored: list[tuple[float, int, bool]] = []
         bonus = self.model.extra.get("same_story_bonus", 1.0)
-        for other, p, row in zip(ordered, probs, rows, strict=True):
+        for other, p, row in zip(ordered, probs.tolist(), rows, strict=True):
             same = self._find(self._docs[other].story) == story
             if same:
-                scored.append((bonus + float(p), other, True))
-            else:
-                relevance = max(float(p), 0.5 * float(row[0]) + 0.5 * float(row[4]))
-                if (
-                    relevance >= self.model.related_floor
-                    and row[0] >= 0.5 * self.model.related_floor
-                ):
-                    scored.append((relevance, other, False))
+                scored.append((bonus + p, other, True))
+                continue
+            # The pair model is sharpest for "same event"; textual and entity closeness
+            # keep related coverage of neighbouring events ranked sensibly.
+            relevance = max(p, 0.5 * float(row[0]) + 0.5 * float(row[4]))
+            if (
+                relevance >= self.model.related_floor
+                and row[0] >= 0.5 * self.model.related_floor
+                and (row[0] >= PLACE_ONLY_COS or self._shares_beyond_places(doc, other))
+            ):
+                scored.append((relevance, other, False))
         scored.sort(key=lambda item: (-item[0], item[1]))
         chosen: list[tuple[float, int, bool]] = []
         per_source: Counter[str] = Counter()
@@ -595,6 +597,15 @@ class StoryEngine:
             )
             for score, idx, same in chosen
         ]
+
+    def _shares_beyond_places(self, a: _Doc, other: int) -> bool:
+        """Whether two articles name two common things, or a common person or organisation.
+
+        One shared name that may be a place ("Russia") does not make another story related.
+        """
+        kinds = {e.slug: e.kind for e in a.entities}
+        shared = [kinds[e.slug] for e in self._docs[other].entities if e.slug in kinds]
+        return len(shared) >= 2 or any(kind in ("person", "org") for kind in shared)
 
     def _reason(self, a: _Doc, b: _Doc) -> str:
         b_slugs = {e.slug for e in b.entities}
@@ -769,7 +780,10 @@ def _neighbourhood(sims: np.ndarray, own: list[float], theirs: list[list[float]]
     mine[: len(own)] = own
     mine_filled = np.arange(width) < len(own)
     sides = []
-    for side, ok in ((np.broadcast_to(mine, (n, width)), np.broadcast_to(mine_filled, (n, width))), (near, filled)):
+    for side, ok in (
+        (np.broadcast_to(mine, (n, width)), np.broadcast_to(mine_filled, (n, width))),
+        (near, filled),
+    ):
         best = np.where(ok[:, 0], side[:, 0], sims)
         ratio = sims / np.maximum(np.maximum(best, sims), 1e-6)
         top3 = np.where(ok[:, :3], side[:, :3], sims[:, None]).mean(axis=1)

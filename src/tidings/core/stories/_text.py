@@ -32,6 +32,25 @@ STOPWORDS: frozenset[str] = frozenset(
     """.split()  # noqa: SIM905
 )
 
+FOREIGN_STOPWORDS: frozenset[str] = frozenset(
+    # Function words of other languages written in Latin script (French, Spanish, German,
+    # Italian, Portuguese), accents folded: without them two articles in one language
+    # look alike whatever they report.
+    """
+    le la les un une des du de au aux et ou mais donc car ni que qui quoi dont ce cet cette ces
+    sa ses leur leurs mon ma mes ton ta tes notre nos votre vos il elle ils elles nous vous
+    je tu on se ne pas plus moins tres aussi dans sur sous avec sans pour par entre vers chez
+    depuis pendant avant apres selon est sont etait ete etre avoir ont avait fait faire comme
+    tout tous toute toutes deja encore ainsi alors lors dont apres y en l d qu s n c j m t
+    el los las una unos unas del al lo su sus es fue ser por para con sobre entre pero
+    como mas muy tambien ya esta este estos estas ese esos hay han ha sido
+    der das den dem des ein eine einer eines einem einen und oder aber nicht ist sind
+    wurde werden mit von zu zum zur auf aus bei nach uber unter vor auch noch nur wie als
+    il lo gli della delle dei degli nel nella che non sono anche piu per con
+    os um uma uns umas do da dos das no na nos nas em ao aos pelo pela sao foi
+    """.split()  # noqa: SIM905
+)
+
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 _NUMBER_RE = re.compile(
     r"(?<![\w.,])\d{1,3}(?:[,.]\d{3})+(?![\d])|(?<![\w.,])\d+(?:\.\d+)?(?![\d])"
@@ -62,7 +81,7 @@ def tokens(text: str) -> list[str]:
     out: list[str] = []
     for match in _WORD_RE.finditer(fold(text)):
         word = stem(match.group(0).replace("’", "'"))
-        if len(word) < 2 or word in STOPWORDS:
+        if len(word) < 2 or word in STOPWORDS or word in FOREIGN_STOPWORDS:
             continue
         out.append(word)
     return out
