@@ -438,7 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int)
     s.set_defaults(func=cmd_articles)
 
-    s = sub.add_parser("bench", help="benchmarks (extract, ingest, stories, web, ai, feeds)")
+    s = sub.add_parser(
+        "bench", help="benchmarks (extract, ingest, stories, web, ai, feeds)", add_help=False
+    )
     s.add_argument("bench", choices=BENCHES)
     s.set_defaults(func=cmd_bench, passthrough=True)
 
@@ -451,7 +453,9 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_recluster
     )
 
-    s = sub.add_parser("ai", help="AI features from the command line (summarize, ask, brief)")
+    s = sub.add_parser(
+        "ai", help="AI features from the command line (summarize, ask, brief)", add_help=False
+    )
     s.add_argument("ai_command", choices=("summarize", "ask", "brief", "keypoints"))
     s.set_defaults(func=cmd_ai, passthrough=True)
     return p
