@@ -3,7 +3,9 @@
     tidings bench stories CORPUS.jsonl [--json]
     tidings bench stories --synthetic 100000
 
-With a corpus, articles are added online in file order. ``--json`` prints only
+With a corpus, articles are added online in file order, through the same storage and
+assignment code as ingested articles, into a fresh temporary database (``--in-memory``
+runs the story engine alone). ``--json`` prints only
 ``{"stories": {id: story_id}, "related": {id: [id, ... top 10]}}``; otherwise a table of
 pairwise F1, B-cubed F1, hit@1 and P@5 is printed when the rows carry an ``event`` (or
 ``topic``) label. ``--synthetic N`` streams N generated articles and prints throughput,
@@ -24,6 +26,33 @@ import numpy as np
 
 from tidings.core.stories import StoryEngine, StoryInput, evaluate, evaluate_related
 from tidings.core.stories.train import load_jsonl, to_input
+
+
+def run_corpus_db(
+    path: str,
+) -> tuple[dict[str, str], dict[str, list[str]], list[dict[str, object]]]:
+    """The product path: a fresh temporary database, articles stored and assigned as ingested."""
+    import os
+    import tempfile
+
+    rows = load_jsonl(path)
+    with tempfile.TemporaryDirectory(prefix="tidings-bench-stories-") as data_dir:
+        os.environ["TIDINGS_DATA_DIR"] = data_dir
+        os.environ["TIDINGS_DATABASE_URL"] = ""
+        os.environ["DJANGO_SETTINGS_MODULE"] = "tidings.web.settings"
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", interactive=False, verbosity=0)
+        from django.db import connections
+
+        from tidings.news import corpus
+
+        ids = corpus.ingest_records(rows)
+        out = corpus.results(ids)
+        connections.close_all()
+    return out["stories"], out["related"], rows
 
 
 def run_corpus(path: str) -> tuple[dict[str, str], dict[str, list[str]], list[dict[str, object]]]:
@@ -140,6 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("corpus", nargs="?", help="JSONL articles (id, title, text, source, ...)")
     parser.add_argument("--json", action="store_true", help="print only stories and related ids")
     parser.add_argument("--synthetic", type=int, metavar="N", help="stream N generated articles")
+    parser.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="run the story engine alone instead of the database path the product uses",
+    )
     args = parser.parse_args(argv)
     if args.synthetic:
         result = run_synthetic(args.synthetic)
@@ -151,7 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not args.corpus:
         parser.error("give a CORPUS.jsonl or --synthetic N")
-    stories, related, rows = run_corpus(args.corpus)
+    runner = run_corpus if args.in_memory else run_corpus_db
+    stories, related, rows = runner(args.corpus)
     if args.json:
         print(json.dumps({"stories": stories, "related": related}))
         return 0
