@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
 from tidings.core.dedupe import NearDuplicateIndex
@@ -29,6 +29,7 @@ from tidings.news.models import (
     Story,
     Topic,
 )
+from tidings.news.worker_id import heartbeat
 
 log = logging.getLogger("tidings.stories")
 
@@ -121,6 +122,7 @@ def assign_pending(holder: str, limit: int | None = None) -> int:
                 )
                 if not batch:
                     break
+                heartbeat()
                 for article in batch:
                     try:
                         _assign_one(article)
@@ -180,7 +182,7 @@ def _assign_one(article: Article) -> None:
         )
         if article.duplicate_of_id is None:
             _persist_topics(article, eng)
-        _refresh_story(story)
+        _refresh_story(story, only_count=article.duplicate_of_id is not None and not result.merged)
     if article.duplicate_of_id is None and sig:
         _state.dupes.add(article.pk, sig)
     _state.synced_seq = seq
@@ -199,7 +201,16 @@ def _persist_story(article: Article, result: Assignment) -> Story:
     return story
 
 
-def _refresh_story(story: Story) -> None:
+def _refresh_story(story: Story, *, only_count: bool = False) -> None:
+    """Recompute a story's counts, headline, lead and score from its articles.
+
+    ``only_count``: the new article is a copy of one already in the story, so only the
+    article count moves (headline, outlets, lead and score are unchanged).
+    """
+    if only_count:
+        Story.objects.filter(pk=story.pk).update(article_count=F("article_count") + 1)
+        return
+    now = timezone.now()
     members = Article.objects.filter(story=story)
     originals = members.filter(duplicate_of__isnull=True)
     agg = members.aggregate(
@@ -207,32 +218,38 @@ def _refresh_story(story: Story) -> None:
         first=Min("published_at"),
         last=Max("published_at"),
         fetched=Max("fetched_at"),
+        outlets=Count("source", distinct=True, filter=Q(duplicate_of__isnull=True)),
+        recent=Count("id", filter=Q(published_at__gte=now - timedelta(hours=6))),
     )
     story.article_count = agg["n"]
-    story.outlet_count = originals.values("source").distinct().count()
+    story.outlet_count = agg["outlets"]
     story.first_published_at = agg["first"]
     story.last_updated_at = agg["last"] or agg["fetched"]
     # The headline is the first report's; the lead image the latest one that has one.
-    first = originals.order_by("published_at", "fetched_at").first()
+    first = originals.order_by("published_at", "fetched_at").only("id", "title").first()
     if first is not None:
         story.headline = first.title[:1000]
-    with_image = originals.exclude(lead_image="").order_by("-published_at").first()
+    with_image = originals.exclude(lead_image="").order_by("-published_at").only("id").first()
     story.lead_article = with_image or first
-    story.score = story_score(story.outlet_count, members.values_list("published_at", flat=True))
+    story.score = _score(story.outlet_count, agg["last"], agg["recent"], now)
     story.merged_into = None
     story.save()
+
+
+def _score(outlets: int, newest: datetime | None, recent: int, now: datetime) -> float:
+    if newest is None:
+        return round(math.log1p(outlets) * 2.0 * math.exp(-2.0), 6)
+    age_hours = max((now - newest).total_seconds() / 3600.0, 0.0)
+    return round((math.log1p(outlets) * 2.0 + math.log1p(recent)) * math.exp(-age_hours / 24.0), 6)
 
 
 def story_score(outlets: int, published: Iterable[datetime | None]) -> float:
     """Breadth, velocity and recency (same formula as the engine's top stories)."""
     now = timezone.now()
     times = [t for t in published if t is not None]
-    if not times:
-        return round(math.log1p(outlets) * 2.0 * math.exp(-2.0), 6)
-    newest = max(times)
-    age_hours = max((now - newest).total_seconds() / 3600.0, 0.0)
+    newest = max(times) if times else None
     recent = sum(1 for t in times if (now - t).total_seconds() <= 6 * 3600)
-    return round((math.log1p(outlets) * 2.0 + math.log1p(recent)) * math.exp(-age_hours / 24.0), 6)
+    return _score(outlets, newest, recent, now)
 
 
 def _persist_topics(article: Article, eng: StoryEngine) -> None:

@@ -400,7 +400,10 @@ def claim_entries(worker_id: str, batch: int = 4) -> list[Entry]:
     future) is not claimable until then.
     """
     now = timezone.now()
-    WorkerProcess.objects.filter(id=worker_id).update(heartbeat_at=now)
+    if not WorkerProcess.objects.filter(id=worker_id).update(heartbeat_at=now):
+        from tidings.news.worker_id import register
+
+        register(worker_id)
     with transaction.atomic():
         qs = Entry.objects.filter(_claimable(now))
         if transaction.get_connection().features.has_select_for_update_skip_locked:

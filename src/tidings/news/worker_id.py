@@ -49,7 +49,12 @@ def register(worker_id: str) -> None:
 
 
 def heartbeat() -> None:
-    WorkerProcess.objects.filter(id=current_worker_id()).update(heartbeat_at=timezone.now())
+    """Tell other workers this one is alive (re-registering if it was reaped meanwhile)."""
+    wid = current_worker_id()
+    if not WorkerProcess.objects.filter(id=wid).update(heartbeat_at=timezone.now()):
+        # Reaped while busy (a long job without a heartbeat) or the table was reset:
+        # come back, or our own claims would look like a dead worker's.
+        register(wid)
 
 
 def unregister() -> None:
