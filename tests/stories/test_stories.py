@@ -129,7 +129,7 @@ def test_hashing_embedder_is_normalised_and_deterministic():
 
 
 def test_bench_json_output(capsys):
-    assert bench.main([str(SAMPLE), "--json"]) == 0
+    assert bench.main([str(SAMPLE), "--json", "--in-memory"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"stories", "related"}
     assert out["stories"]["kim-daily"] == out["stories"]["kim-wire"]

@@ -124,17 +124,22 @@ Middle East||
 """
 
 
-def _build() -> tuple[dict[str, str], frozenset[str]]:
+def _build() -> tuple[dict[str, str], frozenset[str], dict[str, str]]:
     aliases: dict[str, str] = {}
+    country: dict[str, str] = {}
     for line in _RAW.strip().splitlines():
         name, alias_field, cities = [*line.split("|"), "", ""][:3]
         aliases[name.lower()] = name
+        country[name] = name
         for alias in filter(None, (a.strip() for a in alias_field.split(","))):
             aliases[alias.lower()] = name
         for city in filter(None, (c.strip() for c in cities.split(","))):
             aliases.setdefault(city.lower(), city)
-    return aliases, frozenset(aliases.values())
+            country.setdefault(city, name)
+    return aliases, frozenset(aliases.values()), country
 
 
 #: lower-cased surface form -> canonical place name ("russian" -> "Russia").
-PLACE_ALIASES, PLACES = _build()
+#: ``COUNTRY_OF``: canonical place name -> the country or region it belongs to
+#: ("Moscow" -> "Russia", "Russia" -> "Russia").
+PLACE_ALIASES, PLACES, COUNTRY_OF = _build()

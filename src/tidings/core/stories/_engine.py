@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from tidings.core._gazetteer import COUNTRY_OF
 from tidings.core.entities import Entity, extract_entities
 from tidings.core.stories._model import FEATURES, PairModel, story_features, untrained
 from tidings.core.stories._text import lead, numbers, tokens
@@ -599,17 +600,35 @@ class StoryEngine:
         ]
 
     def _shares_beyond_places(self, a: _Doc, other: int) -> bool:
-        """Whether two articles name two common things, or a common person or organisation.
+        """Whether two articles share more than a country's name.
 
-        One shared name that may be a place ("Russia") does not make another story related.
+        Countries, their cities and world regions fold into one country each ("Moscow" is
+        "Russia"): another story is related through a common person, organisation or
+        specific place, two common subjects, or two different countries -- never through
+        one country alone ("Germany sends navy to Arctic" is not related to a report from
+        Pyongyang because both name Russia and Moscow).
         """
-        kinds = {e.slug: e.kind for e in a.entities}
-        shared = [kinds[e.slug] for e in self._docs[other].entities if e.slug in kinds]
-        return len(shared) >= 2 or any(kind in ("person", "org") for kind in shared)
+        mine = {e.slug for e in a.entities}
+        countries: set[str] = set()
+        subjects = 0
+        for ent in self._docs[other].entities:
+            if ent.slug not in mine:
+                continue
+            country = COUNTRY_OF.get(ent.name) if ent.kind == "place" else None
+            if country is not None:
+                countries.add(country)
+            elif ent.kind == "topic":
+                subjects += 1
+            else:
+                return True
+        return len(countries) >= 2 or subjects >= 2
 
     def _reason(self, a: _Doc, b: _Doc) -> str:
         b_slugs = {e.slug for e in b.entities}
-        shared = [e.name for e in a.entities if e.slug in b_slugs]
+        common = [e for e in a.entities if e.slug in b_slugs]
+        # People, organisations and specific places say more than a country does.
+        common.sort(key=lambda e: e.kind == "place" and e.name in COUNTRY_OF)
+        shared = [e.name for e in common]
         if not shared:
             return "Related coverage"
         return "Also about " + ", ".join(shared[:2])
