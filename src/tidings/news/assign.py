@@ -152,24 +152,33 @@ def _assign_one(article: Article) -> None:
             article.duplicate_of_id = original
             article.duplicate_score = score
     eng = _state.engine
-    duplicate_of = article.duplicate_of_id if article.duplicate_of_id in eng else None
-    result = eng.add(
-        StoryInput(
-            id=article.pk,
-            title=article.title,
-            text=article.text,
-            source=article.source.name,
-            published=article.published_at,
-            language=article.language or None,
-        ),
-        duplicate_of=duplicate_of,
-    )
+    if article.duplicate_of_id is not None and article.duplicate_of_id in eng:
+        # A copy joins its original's story and is never a card of its own: the engine
+        # needs no evidence of it (and its words must not count twice in the statistics).
+        result = Assignment(article.pk, eng.story_of(article.duplicate_of_id), False, 1.0, ())
+        evidence = b""
+    else:
+        result = eng.add(
+            StoryInput(
+                id=article.pk,
+                title=article.title,
+                text=article.text,
+                source=article.source.name,
+                published=article.published_at,
+                language=article.language or None,
+            )
+        )
+        evidence = eng.article_state(article.pk)
+        if article.duplicate_of_id is not None:
+            # Its original is unknown to the engine (deleted meanwhile): treat it as original.
+            article.duplicate_of_id = None
+            article.duplicate_score = None
     with transaction.atomic():
         story = _persist_story(article, result)
         article.story = story
         article.story_seq = seq
         article.story_state = Article.StoryState.ASSIGNED
-        article.story_evidence = eng.article_state(article.pk)
+        article.story_evidence = evidence
         article.save(
             update_fields=[
                 "duplicate_of",

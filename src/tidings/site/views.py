@@ -255,9 +255,10 @@ def _related(art: Article) -> list[RelatedLink]:
     """Precomputed related cards, minus anything that is really a copy of this article."""
     root = art.duplicate_of_id or art.pk
     links = list(
-        RelatedLink.objects.filter(article=art)
+        # A syndicated copy shows its original's cards.
+        RelatedLink.objects.filter(article_id=root)
         .select_related("related__source")
-        .defer("related__text", "related__html", "related__signature")
+        .defer("related__text", "related__html", "related__signature", "related__story_evidence")
         .annotate(teaser=Substr("related__text", 1, 400))
         .order_by("rank")[: MAX_RELATED + 4]
     )
@@ -337,7 +338,9 @@ def _from_page_cache(request: HttpRequest, body: bytes) -> HttpResponse:
 
 
 def _full_article() -> QuerySet[Article]:
-    return Article.objects.select_related("source", "story").defer("signature", "text", "html")
+    return Article.objects.select_related("source", "story").defer(
+        "signature", "text", "html", "story_evidence"
+    )
 
 
 @_cacheable(60)
