@@ -482,6 +482,21 @@ class Download:
     status: int | None = None
     extracted: ExtractedArticle | None = None
     error: TidingsError | None = None
+    fingerprints: Fingerprints | None = None
+
+
+@dataclass(frozen=True)
+class Fingerprints:
+    """What duplicate detection needs of a text, computed away from the database."""
+
+    content_hash: str
+    signature: bytes
+    language: str | None
+
+    @classmethod
+    def of(cls, extracted: ExtractedArticle) -> Fingerprints:
+        text = extracted.text
+        return cls(content_hash(text), signature(text), extracted.language or detect_language(text))
 
 
 def download(entry: Entry) -> Download:
@@ -497,7 +512,13 @@ def download(entry: Entry) -> Download:
         extracted = extract_with_timeout(html, result.url, timeout=services.extract_timeout())
     except ExtractionError as exc:
         return Download(started, result.url, status=result.status, error=exc)
-    return Download(started, result.url, status=result.status, extracted=extracted)
+    return Download(
+        started,
+        result.url,
+        status=result.status,
+        extracted=extracted,
+        fingerprints=Fingerprints.of(extracted),
+    )
 
 
 def already_stored(entry: Entry) -> bool:
@@ -516,7 +537,7 @@ def finish_download(entry: Entry, done: Download) -> Article | None:
         _fail_entry(entry, error, url=done.url, started=done.started)
         return None
     _record(entry.feed, done.url, "page", done.started, status=done.status, code="ok")
-    return store_article(entry, done.extracted, done.url)
+    return store_article(entry, done.extracted, done.url, fingerprints=done.fingerprints)
 
 
 def process_entry(entry: Entry) -> Article | None:
@@ -526,13 +547,20 @@ def process_entry(entry: Entry) -> Article | None:
     return finish_download(entry, download(entry))
 
 
-def store_article(entry: Entry, extracted: ExtractedArticle, final_url: str) -> Article:
+def store_article(
+    entry: Entry,
+    extracted: ExtractedArticle,
+    final_url: str,
+    *,
+    fingerprints: Fingerprints | None = None,
+) -> Article:
     canon = _pick_canonical(extracted, final_url)
     aid = article_id(canon)
     text = extracted.text
-    chash = content_hash(text)
+    prints = fingerprints or Fingerprints.of(extracted)
+    chash = prints.content_hash
     title = (extracted.title or entry.title or "Untitled").strip()[:1000]
-    language = extracted.language or detect_language(text) or entry.feed.source.language or ""
+    language = prints.language or entry.feed.source.language or ""
     source = entry.feed.source
     exact = (
         Article.objects.filter(content_hash=chash, duplicate_of__isnull=True)
@@ -560,7 +588,7 @@ def store_article(entry: Entry, extracted: ExtractedArticle, final_url: str) -> 
         word_count=extracted.word_count,
         paywalled=extracted.paywalled,
         content_hash=chash,
-        signature=signature(text),
+        signature=prints.signature,
         duplicate_of=exact,
         duplicate_score=1.0 if exact else None,
         is_sample=source.is_sample,
