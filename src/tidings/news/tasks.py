@@ -33,7 +33,7 @@ def poll_feed(feed_id: int) -> int:
 DOWNLOAD_THREADS = 2
 AHEAD = 2 * DOWNLOAD_THREADS
 #: Stored articles between two turns of the story stage, run while pages are in flight.
-ASSIGN_EVERY = 8
+ASSIGN_EVERY = 32
 
 
 @task()
