@@ -12,6 +12,7 @@ sentences. Everything is escaped or sanitised.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 import lxml.html
@@ -49,9 +50,23 @@ def render_anchored_text(text: str) -> SafeString:
     return mark_safe("\n".join(html))
 
 
-def _pattern(sentence: str) -> re.Pattern[str]:
-    parts = [re.escape(w) for w in sentence.split()[:12]]
-    return re.compile(r"\s+".join(parts))
+_SPACES = re.compile(r"\s+")
+
+
+def _collapse(text: str) -> tuple[str, list[int]]:
+    """``text`` with every whitespace run made one space, and where each kept character was."""
+    out: list[str] = []
+    where: list[int] = []
+    last = 0
+    for m in _SPACES.finditer(text):
+        out.append(text[last : m.start()])
+        where.extend(range(last, m.start()))
+        out.append(" ")
+        where.append(m.start())
+        last = m.end()
+    out.append(text[last:])
+    where.extend(range(last, len(text)))
+    return "".join(out), where
 
 
 def anchor_html(html: str, text: str) -> str | None:
@@ -76,15 +91,16 @@ def anchor_html(html: str, text: str) -> str | None:
             slots.append((el, attr, size))
             flat.append(value)
             size += len(value)
-    whole = "".join(flat)
+    whole, where = _collapse("".join(flat))
     places: list[tuple[int, int]] = []  # (offset, sentence number)
     pos = 0
     for number, sentence in sentences:
-        m = _pattern(sentence).search(whole, pos)
-        if m is None:
+        key = " ".join(sentence.split()[:12])
+        at = whole.find(key, pos) if key else -1
+        if at < 0:
             continue
-        places.append((m.start(), number))
-        pos = m.end()
+        places.append((where[at], number))
+        pos = at + len(key)
     if not places:
         return None
     # A sentence not found in the HTML gets its anchor where the next found one
@@ -95,9 +111,12 @@ def anchor_html(html: str, text: str) -> str | None:
             later = [o for o, n in places if n > number]
             places.append((min(later) if later else max(o for o, _ in places), number))
     places.sort(key=lambda p: (p[0], -p[1]))
-    # Insert from the end so earlier offsets stay valid.
+    # Insert from the end so earlier offsets stay valid; slots kept sorted by start.
+    slots.sort(key=lambda s: s[2])
+    starts = [s[2] for s in slots]
     for offset, number in reversed(places):
-        slot = max((s for s in slots if s[2] <= offset), key=lambda s: s[2])
+        i = bisect.bisect_right(starts, offset) - 1
+        slot = slots[i]
         el, attr, start = slot
         value = getattr(el, attr)
         cut = offset - start
@@ -111,10 +130,14 @@ def anchor_html(html: str, text: str) -> str | None:
             parent = el.getparent()
             assert parent is not None
             parent.insert(parent.index(el) + 1, anchor)
-        slots.remove(slot)
-        slots.append((anchor, "tail", offset))
+        del slots[i], starts[i]
+        fresh = [(anchor, "tail", offset)]
         if before:
-            slots.append((el, attr, start))
+            fresh.append((el, attr, start))
+        for item in fresh:
+            j = bisect.bisect_right(starts, item[2])
+            starts.insert(j, item[2])
+            slots.insert(j, item)
     inner = (root.text and escape(root.text)) or ""
     return inner + "".join(
         etree.tostring(child, encoding="unicode", method="html") for child in root
