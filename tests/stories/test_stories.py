@@ -150,10 +150,29 @@ def test_dev_events_quality():
     labels = {str(r["id"]): str(r["event"]) for r in rows}
     clustering = evaluate(stories, labels)
     ranking = evaluate_related(related, labels)
-    # Regression guards below the measured level (pairwise 0.77, B-cubed 0.875, hit@1 0.87,
-    # P@5 0.83).
-    assert clustering["bcubed_f1"] >= 0.85
-    assert clustering["pairwise_f1"] >= 0.72
-    assert ranking["hit_at_1"] >= 0.84
-    assert ranking["p_at_5"] >= 0.80
+    # Regression guards just below the measured level (pairwise 0.773, B-cubed 0.875,
+    # hit@1 0.864, P@5 0.829).
+    assert clustering["bcubed_f1"] >= 0.86
+    assert clustering["pairwise_f1"] >= 0.75
+    assert ranking["hit_at_1"] >= 0.85
+    assert ranking["p_at_5"] >= 0.81
     assert Counter(stories.values()).most_common(1)[0][1] < 40
+
+
+def test_cities_fold_into_their_country():
+    from tidings.core._gazetteer import COUNTRY_OF
+
+    assert COUNTRY_OF["Moscow"] == COUNTRY_OF["Russia"] == "Russia"
+    assert COUNTRY_OF["Pyongyang"] == "North Korea"
+    assert "Kursk" not in COUNTRY_OF
+
+
+def test_story_rows_match_one_story_at_a_time():
+    from tidings.core.stories._model import story_features, story_rows
+
+    links = np.array([0.9, 0.2, 0.7, 0.6, 0.1])
+    groups = np.array([1, 0, 1, 1, 0])
+    sizes = np.array([5, 3])
+    rows = story_rows(groups, links, sizes)
+    for g in (0, 1):
+        assert np.allclose(rows[g], story_features(links[groups == g], int(sizes[g])))

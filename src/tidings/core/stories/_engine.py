@@ -19,7 +19,7 @@ import numpy as np
 
 from tidings.core._gazetteer import COUNTRY_OF
 from tidings.core.entities import Entity, extract_entities
-from tidings.core.stories._model import FEATURES, PairModel, story_features, untrained
+from tidings.core.stories._model import FEATURES, PairModel, story_rows, untrained
 from tidings.core.stories._text import lead, numbers, tokens
 
 MAX_TOKENS = 800  # body tokens kept per article (event identity lives in the first part)
@@ -112,8 +112,13 @@ class BackgroundDF:
 BACKGROUND_FILE = "data/background_df.json.gz"
 
 
-@dataclass
+_EntityRow = tuple[str, str, str, float]  # name, kind, slug, weight
+
+
+@dataclass(slots=True)
 class _Doc:
+    # Plain tuples of strings and floats rather than objects: the garbage collector stops
+    # tracking them, which keeps its full passes short with 100,000 articles in memory.
     idx: int
     id: str
     source: str
@@ -126,8 +131,8 @@ class _Doc:
     lead_tf: np.ndarray
     ent_ids: np.ndarray
     ent_w: np.ndarray
-    nums: frozenset[str]
-    entities: tuple[Entity, ...]
+    nums: tuple[str, ...]
+    ents: tuple[_EntityRow, ...]
     story: int
     duplicate_of: int | None = None
     # Strongest similarities seen to other articles (full text, entities), best first:
@@ -236,8 +241,8 @@ class StoryEngine:
             lead_tf=lead_tf,
             ent_ids=np.asarray(ent_keys, np.int32),
             ent_w=np.asarray([math.sqrt(ent_map[k]) for k in ent_keys], np.float32),
-            nums=frozenset(numbers(article.title + "\n" + article.text[:3000])),
-            entities=ents,
+            nums=tuple(sorted(numbers(article.title + "\n" + article.text[:3000]))),
+            ents=tuple((e.name, e.kind, e.slug, e.weight) for e in ents),
             story=-1,
         )
 
@@ -270,18 +275,36 @@ class StoryEngine:
         return keys
 
     def _candidates(self, doc: _Doc, size: int) -> list[int]:
-        scores: dict[int, float] = defaultdict(float)
+        """Articles sharing the most (idf-weighted) rare terms and names with ``doc``.
+
+        Reads at most :data:`POSTINGS_PER_KEY` recent postings per key, all at once.
+        """
         keys = self._query_keys(doc)
         if not keys:
             return []
         idf = self._idf(np.asarray(keys, np.int32))
-        for key, weight in zip(keys, idf, strict=True):
-            w = float(weight)
-            for other in self._postings.get(key, ())[-POSTINGS_PER_KEY:]:
-                scores[other] += w
-        scores.pop(doc.idx, None)
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], -item[0]))
-        return [idx for idx, _ in ranked[:size]]
+        parts: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        for key, weight in zip(keys, idf.tolist(), strict=True):
+            posting = self._postings.get(key)
+            if not posting:
+                continue
+            ids = np.frombuffer(posting, np.int32)[-POSTINGS_PER_KEY:]
+            parts.append(ids)
+            weights.append(np.full(len(ids), weight))
+        if not parts:
+            return []
+        found, inverse = np.unique(np.concatenate(parts), return_inverse=True)
+        scores = np.bincount(inverse, weights=np.concatenate(weights))
+        scores[found == doc.idx] = -1.0
+        keep = scores > 0
+        found, scores = found[keep], scores[keep]
+        if len(found) > size:
+            # Best first; ties go to the newer article.
+            top = np.lexsort((-found, -scores))[:size]
+        else:
+            top = np.lexsort((-found, -scores))
+        return [int(i) for i in found[top]]
 
     def _index(self, doc: _Doc) -> None:
         for key in self._query_keys(doc, INDEX_TERMS):
@@ -355,7 +378,8 @@ class StoryEngine:
             np.ones(len(fields["ent"][0])),
             fields["ent"][2],
         )
-        shared_nums = np.array([len(a.nums & b.nums) for b in others], np.float64)
+        a_nums = set(a.nums)
+        shared_nums = np.array([sum(1 for x in b.nums if x in a_nums) for b in others], np.float64)
         gap = np.zeros(n)
         unknown = np.ones(n)
         if a.day is not None:
@@ -480,16 +504,15 @@ class StoryEngine:
         self._register(doc)
         candidates = self._candidates(doc, CANDIDATES)
         probs = self._scores(doc, candidates, note=True)
-        links: dict[int, list[float]] = defaultdict(list)
-        for other, p in zip(candidates, probs, strict=True):
-            links[self._find(self._docs[other].story)].append(float(p))
         model = self.model
-        stories = sorted(links)
         best: dict[int, float] = {}
-        if stories:
-            rows = np.array(
-                [story_features(np.asarray(links[s]), self._story_size[s]) for s in stories]
-            )
+        if candidates:
+            roots = [self._find(self._docs[other].story) for other in candidates]
+            stories = sorted(set(roots))
+            number = {s: i for i, s in enumerate(stories)}
+            groups = np.fromiter((number[r] for r in roots), np.int64, len(roots))
+            sizes = np.fromiter((self._story_size[s] for s in stories), np.int64, len(stories))
+            rows = story_rows(groups, np.asarray(probs, np.float64), sizes)
             best = dict(zip(stories, model.story_probability(rows).tolist(), strict=True))
         ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
         if ranked and ranked[0][1] >= model.assign_threshold:
@@ -526,7 +549,8 @@ class StoryEngine:
         return {doc.id: self._story_name[self._find(doc.story)] for doc in self._docs}
 
     def entities_of(self, article_id: str) -> tuple[Entity, ...]:
-        return self._docs[self._by_id[article_id]].entities
+        ents = self._docs[self._by_id[article_id]].ents
+        return tuple(Entity(name, kind, slug, weight) for name, kind, slug, weight in ents)  # type: ignore[arg-type]
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -608,27 +632,27 @@ class StoryEngine:
         one country alone ("Germany sends navy to Arctic" is not related to a report from
         Pyongyang because both name Russia and Moscow).
         """
-        mine = {e.slug for e in a.entities}
+        mine = {slug for _, _, slug, _ in a.ents}
         countries: set[str] = set()
         subjects = 0
-        for ent in self._docs[other].entities:
-            if ent.slug not in mine:
+        for name, kind, slug, _ in self._docs[other].ents:
+            if slug not in mine:
                 continue
-            country = COUNTRY_OF.get(ent.name) if ent.kind == "place" else None
+            country = COUNTRY_OF.get(name) if kind == "place" else None
             if country is not None:
                 countries.add(country)
-            elif ent.kind == "topic":
+            elif kind == "topic":
                 subjects += 1
             else:
                 return True
         return len(countries) >= 2 or subjects >= 2
 
     def _reason(self, a: _Doc, b: _Doc) -> str:
-        b_slugs = {e.slug for e in b.entities}
-        common = [e for e in a.entities if e.slug in b_slugs]
+        b_slugs = {slug for _, _, slug, _ in b.ents}
+        common = [e for e in a.ents if e[2] in b_slugs]
         # People, organisations and specific places say more than a country does.
-        common.sort(key=lambda e: e.kind == "place" and e.name in COUNTRY_OF)
-        shared = [e.name for e in common]
+        common.sort(key=lambda e: e[1] == "place" and e[0] in COUNTRY_OF)
+        shared = [e[0] for e in common]
         if not shared:
             return "Related coverage"
         return "Also about " + ", ".join(shared[:2])
@@ -673,8 +697,8 @@ class StoryEngine:
             "full": [[inverse[int(i)] for i in doc.full_ids], doc.full_tf.round(4).tolist()],
             "title": [[inverse[int(i)] for i in doc.title_ids], doc.title_tf.round(4).tolist()],
             "lead": [[inverse[int(i)] for i in doc.lead_ids], doc.lead_tf.round(4).tolist()],
-            "nums": sorted(doc.nums),
-            "entities": [[e.name, e.kind, e.slug, e.weight] for e in doc.entities],
+            "nums": list(doc.nums),
+            "entities": [list(e) for e in doc.ents],
             "dup": self._docs[doc.duplicate_of].id if doc.duplicate_of is not None else None,
         }
         return zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 6)
@@ -742,11 +766,11 @@ class StoryEngine:
         full_ids, full_tf = bag(data["full"])
         title_ids, title_tf = bag(data["title"])
         lead_ids, lead_tf = bag(data["lead"])
-        entities = tuple(Entity(n, k, s, w) for n, k, s, w in data["entities"])
+        ents = tuple((str(n), str(k), str(s), float(w)) for n, k, s, w in data["entities"])
         ent_map: dict[int, float] = {}
-        for ent in entities:
-            key = self._term("@" + ent.slug)
-            ent_map[key] = ent_map.get(key, 0.0) + ent.weight
+        for _, _, slug, weight in ents:
+            key = self._term("@" + slug)
+            ent_map[key] = ent_map.get(key, 0.0) + weight
         keys = sorted(ent_map)
         return _Doc(
             idx=len(self._docs),
@@ -761,8 +785,8 @@ class StoryEngine:
             lead_tf=lead_tf,
             ent_ids=np.asarray(keys, np.int32),
             ent_w=np.asarray([math.sqrt(ent_map[k]) for k in keys], np.float32),
-            nums=frozenset(data["nums"]),
-            entities=entities,
+            nums=tuple(sorted(str(n) for n in data["nums"])),
+            ents=ents,
             story=-1,
         )
 

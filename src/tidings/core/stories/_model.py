@@ -72,6 +72,40 @@ def story_features(links: np.ndarray, size: int) -> list[float]:
     ]
 
 
+def story_rows(groups: np.ndarray, links: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """:func:`story_features` of many stories at once.
+
+    ``groups[i]`` numbers the story (0..m-1) of the link ``links[i]``; ``sizes[g]`` is the
+    size of story ``g``. Returns an ``(m, len(STORY_FEATURES))`` array.
+    """
+    m = len(sizes)
+    if not len(links):
+        return np.zeros((m, len(STORY_FEATURES)))
+    order = np.lexsort((-links, groups))
+    g, p = groups[order], links[order].astype(np.float64)
+    starts = np.searchsorted(g, np.arange(m))
+    rank = np.arange(len(g)) - starts[g]
+    count = np.bincount(g, minlength=m).astype(np.float64)
+    size = np.maximum(np.maximum(sizes.astype(np.float64), count), 1.0)
+    top1 = np.where(count > 0, p[np.minimum(starts, len(p) - 1)], 0.0)
+    top2 = np.bincount(g, weights=np.where(rank < 2, p, 0.0), minlength=m)
+    top3 = np.bincount(g, weights=np.where(rank < 3, p, 0.0), minlength=m)
+    linked = np.bincount(g, weights=(p >= 0.5).astype(np.float64), minlength=m)
+    total = np.bincount(g, weights=p, minlength=m)
+    return np.stack(
+        [
+            top1,
+            top2 / np.minimum(2.0, size),
+            top3 / np.minimum(3.0, size),
+            linked / size,
+            total / size,
+            np.log1p(size),
+            np.log1p(linked),
+        ],
+        axis=1,
+    )
+
+
 @dataclass(frozen=True)
 class Logistic:
     """A standardised logistic regression: ``sigmoid(((x - mean) / scale) @ coef + b)``."""

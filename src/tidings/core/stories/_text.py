@@ -76,14 +76,29 @@ def stem(word: str) -> str:
     return word
 
 
+_TOKEN_CACHE: dict[str, str] = {}  # surface word -> content word ("" for a stop word)
+_TOKEN_CACHE_SIZE = 300_000
+
+
+def _content_word(word: str) -> str:
+    token = stem(word.replace("’", "'"))
+    if len(token) < 2 or token in STOPWORDS or token in FOREIGN_STOPWORDS:
+        return ""
+    return token
+
+
 def tokens(text: str) -> list[str]:
     """Content words of ``text``: folded, lightly stemmed, stop words removed."""
+    cache = _TOKEN_CACHE
+    if len(cache) > _TOKEN_CACHE_SIZE:
+        cache.clear()
     out: list[str] = []
-    for match in _WORD_RE.finditer(fold(text)):
-        word = stem(match.group(0).replace("’", "'"))
-        if len(word) < 2 or word in STOPWORDS or word in FOREIGN_STOPWORDS:
-            continue
-        out.append(word)
+    for word in _WORD_RE.findall(fold(text)):
+        token = cache.get(word)
+        if token is None:
+            token = cache[word] = _content_word(word)
+        if token:
+            out.append(token)
     return out
 
 
