@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tidings import services
+from tidings.core.stories import evaluate
 from tidings.demo import load_corpus
 from tidings.news import assign, bootstrap, worker
 from tidings.news.models import Article, RelatedLink, Source, Story
@@ -57,6 +58,13 @@ def test_demo_is_ingested_through_the_pipeline(demo_site: None) -> None:
     # Stories: far fewer than articles, and the big story spans many outlets.
     assert Story.objects.filter(merged_into__isnull=True).count() < len(corpus.articles)
     assert Story.objects.order_by("-outlet_count").first().outlet_count >= 4  # type: ignore[union-attr]
+    # The first run is a backfill: stories are formed in publication order, and stay pure
+    # (measured 0.95 B-cubed precision, 0.885 F1; interleaved outlet order gave 0.80).
+    truth = {a.title: a.story for a in corpus.articles}
+    stories = {a.pk: str(a.story_id) for a in articles}
+    figures = evaluate(stories, {a.pk: truth[a.title] for a in articles})
+    assert figures["bcubed_precision"] >= 0.9
+    assert figures["bcubed_f1"] >= 0.85
 
 
 @pytest.mark.django_db(transaction=True)

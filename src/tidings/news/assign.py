@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Count, F, Max, Min, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tidings.core.dedupe import NearDuplicateIndex
@@ -118,7 +119,9 @@ def assign_pending(holder: str, limit: int | None = None) -> int:
                 batch = list(
                     Article.objects.filter(story_state=Article.StoryState.PENDING)
                     .select_related("source")
-                    .order_by("fetched_at", "id")[:50]
+                    # What is waiting is visited in publication order: a backfill of many
+                    # feeds then reads like the news did, not outlet by outlet.
+                    .order_by(Coalesce("published_at", "fetched_at"), "id")[:50]
                 )
                 if not batch:
                     break

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from tidings.core import config
-from tidings.core.errors import TidingsError
+from tidings.core.errors import ConfigError, TidingsError
 from tidings.news.models import Source
 
 log = logging.getLogger("tidings")
@@ -35,8 +35,15 @@ def start_demo_publisher() -> Any:
         return _simulator
     from tidings.core.simulator import SimCorpus, Simulator
 
-    sim = Simulator(SimCorpus.from_demo(), host="127.0.0.1", port=config.read("DEMO_PORT"))
-    sim.start()
+    port = config.read("DEMO_PORT")
+    sim = Simulator(SimCorpus.from_demo(), host="127.0.0.1", port=port)
+    try:
+        sim.start()
+    except OSError as exc:
+        raise ConfigError(
+            f"the sample publisher cannot listen on 127.0.0.1:{port} ({exc.strerror}); "
+            "set TIDINGS_DEMO_PORT to a free port, or TIDINGS_DEMO=false"
+        ) from exc
     _simulator = sim
     return sim
 

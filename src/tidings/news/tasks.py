@@ -61,7 +61,11 @@ def process_entries() -> int:
                 entry, future = ahead.popleft()
                 pipeline.finish_download(entry, future.result())
                 done += 1
-                if done % ASSIGN_EVERY == 0:
+                # Stories are assigned while pages are in flight, except during a backfill
+                # (entries still waiting to be claimed): the story stage then visits the
+                # whole batch in publication order at the end, which clusters far better
+                # than outlet-by-outlet arrival (sample corpus: B-cubed 0.80 -> 0.87).
+                if done % ASSIGN_EVERY == 0 and not pipeline.has_claimable_entries():
                     _assign_some(worker)
         finally:
             for _, future in ahead:
