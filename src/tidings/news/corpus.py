@@ -52,6 +52,7 @@ def ingest_records(records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     """Store the records in order and assign stories. Returns ``{record id: article id}``."""
     feeds: dict[str, Feed] = {}
     ids: dict[str, str] = {}
+    holder = current_worker_id()
     for rec in records:
         rid = str(rec["id"])
         url = str(rec.get("url") or f"https://corpus.invalid/article/{rid}")
@@ -80,11 +81,9 @@ def ingest_records(records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
         entry = Entry.objects.create(feed=feed, key=rid[:64], url=url, title=extracted.title or "")
         article = pipeline.store_article(entry, extracted, url)
         ids[rid] = article.pk
-    holder = current_worker_id()
-    try:
+        # Online, in file order: each record is assigned as it arrives.
         assign.assign_pending(holder)
-    finally:
-        unregister()
+    unregister()
     # Cards as a reader would see them once everything has arrived.
     assign.refresh_related(
         Article.objects.filter(pk__in=list(ids.values()), duplicate_of__isnull=True).values_list(
