@@ -36,16 +36,16 @@ def _fill(article, authors, roots: int, replies_each: int = 1) -> None:
 
 
 def test_empty_thread(rf, article, django_assert_num_queries):
-    with django_assert_num_queries(2):  # roots, published count
+    with django_assert_num_queries(2):  # the thread, published count
         ctx = _thread.thread_context(_request(rf), article)
     assert ctx["comments"] == [] and ctx["count"] == 0
 
 
 @pytest.mark.parametrize("roots", [1, 12, _thread.PAGE_SIZE])
-def test_one_page_thread_costs_three_queries(rf, article, reader, other, roots,
+def test_one_page_thread_costs_two_queries(rf, article, reader, other, roots,
                                              django_assert_num_queries):  # fmt: skip
     _fill(article, [reader, other], roots, replies_each=2)
-    with django_assert_num_queries(3):  # roots, their replies (with authors), published count
+    with django_assert_num_queries(2):  # roots and replies (with authors), published count
         ctx = _thread.thread_context(_request(rf), article)
         names = {c.author.profile.display_name for c in ctx["comments"]}
         names |= {r.author.profile.display_name for c in ctx["comments"] for r in c.reply_list}
@@ -54,15 +54,31 @@ def test_one_page_thread_costs_three_queries(rf, article, reader, other, roots,
     assert ctx["page"].paginator.num_pages == 1
 
 
-def test_long_thread_adds_only_the_page_count(rf, article, reader, django_assert_num_queries):
+def test_long_thread_is_paged_from_the_same_query(rf, article, reader,
+                                                  django_assert_num_queries):  # fmt: skip
     _fill(article, [reader], _thread.PAGE_SIZE + 3)
-    with django_assert_num_queries(4):  # roots, root count, replies, published count
+    with django_assert_num_queries(2):  # the whole thread, published count
         ctx = _thread.thread_context(_request(rf), article)
     assert len(ctx["comments"]) == _thread.PAGE_SIZE
+    assert all(len(c.reply_list) == 1 for c in ctx["comments"])
     assert ctx["page"].paginator.num_pages == 2 and ctx["page"].has_next()
-    with django_assert_num_queries(4):  # root count, page of roots, replies, published count
+    with django_assert_num_queries(2):
         ctx = _thread.thread_context(_request(rf, cpage="2"), article)
     assert len(ctx["comments"]) == 3 and ctx["page"].number == 2
+    assert all(len(c.reply_list) == 1 for c in ctx["comments"])
+
+
+def test_very_long_thread_reads_one_page_of_roots(rf, article, reader,
+                                                  django_assert_num_queries):  # fmt: skip
+    _fill(article, [reader], _thread.WHOLE_THREAD // 2 + 1)
+    # the capped thread, root count, page of roots, their replies, published count
+    with django_assert_num_queries(5):
+        ctx = _thread.thread_context(_request(rf), article)
+    assert len(ctx["comments"]) == _thread.PAGE_SIZE
+    assert all(len(c.reply_list) == 1 for c in ctx["comments"])
+    newest = Comment.objects.filter(article=article, parent=None).order_by("-created_at", "-id")
+    last = _thread.thread_context(_request(rf, cpage="3"), article)["comments"]
+    assert [c.pk for c in last] == [c.pk for c in newest][2 * _thread.PAGE_SIZE :]
 
 
 def test_same_roots_as_a_plain_paginated_query(rf, article, reader, other):
@@ -77,7 +93,7 @@ def test_logged_in_reader_adds_likes_and_ban_check(rf, article, reader, other,
                                                    django_assert_num_queries):  # fmt: skip
     _fill(article, [reader, other], 10)
     user = User.objects.get(pk=make_user("Linus").pk)  # as a request loads it
-    with django_assert_num_queries(5):  # + the reader's likes, + the reader's profile
+    with django_assert_num_queries(4):  # + the reader's likes, + the reader's profile
         _thread.thread_context(_request(rf, user), article)
 
 
@@ -101,6 +117,6 @@ def test_stamp_gives_the_thread_its_count(rf, article, reader, other, django_ass
     _fill(article, [reader, other], 4)
     Comment.objects.filter(body="c0").update(status=Comment.Status.HIDDEN)
     _thread.thread_stamp(article)
-    with django_assert_num_queries(2):  # roots, their replies
+    with django_assert_num_queries(1):  # the thread
         ctx = _thread.thread_context(_request(rf), article)
     assert ctx["count"] == 7 == Comment.objects.filter(status=Comment.Status.PUBLISHED).count()

@@ -27,9 +27,9 @@ from .factories import make_article, make_related, make_source, make_story, make
 pytestmark = pytest.mark.django_db
 
 # the page cache key (article columns, comment-thread stamp -- which also gives the
-# comment count), then the full article, its body, topics, related cards, copies,
-# section navigation, comment roots, their replies
-COLD_ANONYMOUS_QUERIES = 10
+# comment count), then the full article with its body, topics, related cards, copies,
+# section navigation, the comment thread (roots and replies together)
+COLD_ANONYMOUS_QUERIES = 8
 # article columns, comment-thread stamp: everything else comes from the page cache
 CACHED_ANONYMOUS_QUERIES = 2
 _TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

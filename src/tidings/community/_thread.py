@@ -21,6 +21,8 @@ ORDERS = {
     "top": ("-score", "-created_at", "-id"),
 }
 PAGE_SIZE = 50
+# Threads of up to this many shown comments are read in one query.
+WHOLE_THREAD = 200
 # A target's published comment count, when already known (see ``thread_stamp``).
 COUNT_ATTR = "_tidings_comment_count"
 
@@ -47,28 +49,38 @@ def thread_context(request: HttpRequest, target: Article | Story) -> dict[str, A
     roots = services.shown_to(user, base.filter(parent__isnull=True)).select_related(
         "author__profile"
     )
-    ordered = roots.order_by(*ORDERS[order])
     try:
         page_number = max(1, int(request.GET.get("cpage", "1")))
     except ValueError:
         page_number = 1
-    first = list(ordered[: PAGE_SIZE + 1]) if page_number == 1 else []
-    if page_number == 1 and len(first) <= PAGE_SIZE:
-        # The whole thread fits on one page: no separate COUNT query.
-        page = Paginator(first, PAGE_SIZE).get_page(1)
-    else:
-        page = Paginator(ordered, PAGE_SIZE).get_page(page_number)
-        if page_number == 1:
-            page.object_list = first[:PAGE_SIZE]  # already fetched
-    root_list = list(page.object_list)
+    # Most threads are small: the whole thread (roots and replies) in one query,
+    # paged here; a long one falls back to a page of roots, then their replies.
+    whole = list(
+        services.shown_to(user, base)
+        .select_related("author__profile")
+        .order_by(*ORDERS[order])[: WHOLE_THREAD + 1]
+    )
     by_parent: dict[int, list[Comment]] = {}
-    if root_list:
-        replies = services.shown_to(
-            user, base.filter(parent__in=[c.pk for c in root_list])
-        ).select_related("author__profile")
-        for reply in replies.order_by("created_at", "id"):
+    if len(whole) <= WHOLE_THREAD:
+        all_roots = [c for c in whole if c.parent_id is None]
+        page = Paginator(all_roots, PAGE_SIZE).get_page(page_number)
+        root_list = list(page.object_list)
+        on_page = {c.pk for c in root_list}
+        for reply in sorted(
+            (c for c in whole if c.parent_id in on_page), key=lambda c: (c.created_at, c.pk)
+        ):
             assert reply.parent_id is not None
             by_parent.setdefault(reply.parent_id, []).append(reply)
+    else:
+        page = Paginator(roots.order_by(*ORDERS[order]), PAGE_SIZE).get_page(page_number)
+        root_list = list(page.object_list)
+        if root_list:
+            replies = services.shown_to(
+                user, base.filter(parent__in=[c.pk for c in root_list])
+            ).select_related("author__profile")
+            for reply in replies.order_by("created_at", "id"):
+                assert reply.parent_id is not None
+                by_parent.setdefault(reply.parent_id, []).append(reply)
     shown = root_list + [r for rs in by_parent.values() for r in rs]
     liked: set[int] = set()
     if user.is_authenticated and shown:

@@ -337,9 +337,10 @@ def _from_page_cache(request: HttpRequest, body: bytes) -> HttpResponse:
     return HttpResponse(body.replace(_CSRF_SLOT, _CSRF_SLOT.replace(b"\x00csrf\x00", token)))
 
 
-def _full_article() -> QuerySet[Article]:
+def _full_article(with_body: bool = False) -> QuerySet[Article]:
+    body = () if with_body else ("text", "html")
     return Article.objects.select_related("source", "story").defer(
-        "signature", "text", "html", "story_evidence"
+        "signature", "story_evidence", *body
     )
 
 
@@ -360,11 +361,14 @@ def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
         page_key = _public_page_key(art, stamp, share_url, request.get_full_path())
         if (body := cache.get(page_key)) is not None:
             return _from_page_cache(request, body)
-        art = _keep_thread_count(art, get_object_or_404(_full_article(), pk=article_id))
     # The reader-independent parts (body, tags, related cards, copies) are kept
     # for as long as the page's own max-age; comments and forms are always fresh.
     key = "site:article:" + hashlib.md5(f"{art.pk}|{stamp}|{share_url}".encode()).hexdigest()
     parts: tuple[str, str, str] | None = cache.get(key)
+    if public:
+        # The full article, with its body only when the parts are to be made.
+        full = _full_article(with_body=parts is None)
+        art = _keep_thread_count(art, get_object_or_404(full, pk=article_id))
     if parts is None:
         parts = _article_parts(art, share_url)
         cache.set(key, parts, ARTICLE_FRAGMENT_SECONDS)
@@ -386,7 +390,8 @@ def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
 
 
 def _article_parts(art: Article, share_url: str) -> tuple[str, str, str]:
-    art.refresh_from_db(fields=["text", "html"])
+    if {"text", "html"} & art.get_deferred_fields():
+        art.refresh_from_db(fields=["text", "html"])
     topics = list(
         Topic.objects.filter(article_topics__article=art).order_by(
             "-article_topics__weight", "name"

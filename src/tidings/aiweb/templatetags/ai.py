@@ -50,23 +50,40 @@ def render_anchored_text(text: str) -> SafeString:
     return mark_safe("\n".join(html))
 
 
-_SPACES = re.compile(r"\s+")
+# Whitespace that collapsing changes: runs, and any single one but a plain space.
+_SPACES = re.compile(r"\s{2,}|[^\S ]")
 
 
-def _collapse(text: str) -> tuple[str, list[int]]:
-    """``text`` with every whitespace run made one space, and where each kept character was."""
-    out: list[str] = []
-    where: list[int] = []
-    last = 0
-    for m in _SPACES.finditer(text):
-        out.append(text[last : m.start()])
-        where.extend(range(last, m.start()))
-        out.append(" ")
-        where.append(m.start())
-        last = m.end()
-    out.append(text[last:])
-    where.extend(range(last, len(text)))
-    return "".join(out), where
+class _Collapsed:
+    """Text with every whitespace run made one space, and where its characters were."""
+
+    def __init__(self, text: str) -> None:
+        out: list[str] = []
+        # Pieces of the collapsed text: where each starts, there and in ``text``.
+        self._starts: list[int] = []
+        self._origins: list[int] = []
+        last = size = 0
+        for m in _SPACES.finditer(text):
+            if m.start() > last:
+                out.append(text[last : m.start()])
+                self._starts.append(size)
+                self._origins.append(last)
+                size += m.start() - last
+            out.append(" ")
+            self._starts.append(size)
+            self._origins.append(m.start())
+            size += 1
+            last = m.end()
+        if last < len(text):
+            out.append(text[last:])
+            self._starts.append(size)
+            self._origins.append(last)
+        self.text = "".join(out)
+
+    def origin(self, at: int) -> int:
+        """Where the collapsed text's character ``at`` was in the original."""
+        i = bisect.bisect_right(self._starts, at) - 1
+        return self._origins[i] + (at - self._starts[i])
 
 
 def anchor_html(html: str, text: str) -> str | None:
@@ -91,7 +108,8 @@ def anchor_html(html: str, text: str) -> str | None:
             slots.append((el, attr, size))
             flat.append(value)
             size += len(value)
-    whole, where = _collapse("".join(flat))
+    collapsed = _Collapsed("".join(flat))
+    whole = collapsed.text
     places: list[tuple[int, int]] = []  # (offset, sentence number)
     pos = 0
     for number, sentence in sentences:
@@ -99,7 +117,7 @@ def anchor_html(html: str, text: str) -> str | None:
         at = whole.find(key, pos) if key else -1
         if at < 0:
             continue
-        places.append((where[at], number))
+        places.append((collapsed.origin(at), number))
         pos = at + len(key)
     if not places:
         return None
