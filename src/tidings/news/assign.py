@@ -39,6 +39,7 @@ LEASE_TTL = timedelta(minutes=2)
 NEAR_DUPLICATE_THRESHOLD = 0.8
 RELATED_CARDS = 10  # kept per article; pages show the first few
 REFRESH_RELATED_OF = 12  # same-story articles whose cards are refreshed when one arrives
+COMMIT_EVERY = 8  # articles assigned per transaction
 
 
 def acquire(name: str, holder: str, ttl: timedelta = LEASE_TTL) -> bool:
@@ -126,15 +127,19 @@ def assign_pending(holder: str, limit: int | None = None) -> int:
                 if not batch:
                     break
                 heartbeat()
-                for article in batch:
-                    try:
-                        _assign_one(article)
-                    except Exception:
-                        # Leave it pending for the next round, but never block the rest.
-                        log.exception("story assignment failed for %s", article.pk)
-                        _state.synced_seq = -2  # force a rebuild from the database
-                        raise
-                    done += 1
+                for start in range(0, len(batch), COMMIT_EVERY):
+                    # One transaction per few articles: a commit each is most of the cost of
+                    # a duplicate's turn, and few enough that another writer never waits long.
+                    with transaction.atomic():
+                        for article in batch[start : start + COMMIT_EVERY]:
+                            try:
+                                _assign_one(article)
+                            except Exception:
+                                # Left pending (with the rest of its group) for the next round.
+                                log.exception("story assignment failed for %s", article.pk)
+                                _state.synced_seq = -2  # force a rebuild from the database
+                                raise
+                            done += 1
                 acquire(LEASE_NAME, holder)
     finally:
         release(LEASE_NAME, holder)
@@ -143,6 +148,7 @@ def assign_pending(holder: str, limit: int | None = None) -> int:
 
 def _assign_one(article: Article) -> None:
     seq = _state.synced_seq + 1
+    first_visit = article.story_seq is None  # no topics or cards stored for it yet
     sig = bytes(article.signature) if article.signature else b""
     if article.duplicate_of_id is None and sig:
         matches = [
@@ -182,8 +188,8 @@ def _assign_one(article: Article) -> None:
             # Its original is unknown to the engine (deleted meanwhile): treat it as original.
             article.duplicate_of_id = None
             article.duplicate_score = None
-    with transaction.atomic():
-        story = _persist_story(article, result)
+    with transaction.atomic(savepoint=False):
+        story, fresh = _persist_story(article, result)
         article.story = story
         article.story_seq = seq
         article.story_state = Article.StoryState.ASSIGNED
@@ -199,24 +205,42 @@ def _assign_one(article: Article) -> None:
             ]
         )
         if article.duplicate_of_id is None:
-            _persist_topics(article, eng)
-        _refresh_story(story, only_count=article.duplicate_of_id is not None and not result.merged)
+            _persist_topics(article, eng, first_visit=first_visit)
+        if not fresh:
+            _refresh_story(
+                story, only_count=article.duplicate_of_id is not None and not result.merged
+            )
     if article.duplicate_of_id is None and sig:
         _state.dupes.add(article.pk, sig)
     _state.synced_seq = seq
-    _refresh_related(article, story)
+    _refresh_related(article, story, alone=fresh, first_visit=first_visit)
 
 
-def _persist_story(article: Article, result: Assignment) -> Story:
-    story, _ = Story.objects.get_or_create(
-        id=result.story_id,
-        defaults={"headline": article.title[:1000], "lead_article": article},
-    )
+def _persist_story(article: Article, result: Assignment) -> tuple[Story, bool]:
+    """The article's story row; True when it was created for this article alone.
+
+    A story created for one original article is written complete at once (what
+    :func:`_refresh_story` would compute from its single member), saving its queries.
+    """
+    defaults: dict[str, object] = {"headline": article.title[:1000], "lead_article": article}
+    alone = result.new_story and not result.merged and article.duplicate_of_id is None
+    if alone:
+        now = timezone.now()
+        published = article.published_at
+        recent = int(published is not None and published >= now - timedelta(hours=6))
+        defaults.update(
+            article_count=1,
+            outlet_count=1,
+            first_published_at=published,
+            last_updated_at=published or article.fetched_at,
+            score=_score(1, published, recent, now),
+        )
+    story, created = Story.objects.get_or_create(id=result.story_id, defaults=defaults)
     if result.merged:
         Article.objects.filter(story_id__in=result.merged).update(story=story)
         Story.objects.filter(id__in=result.merged).update(merged_into=story, article_count=0)
         log.info("stories %s merged into %s", ", ".join(result.merged), story.id)
-    return story
+    return story, created and alone
 
 
 def _refresh_story(story: Story, *, only_count: bool = False) -> None:
@@ -270,8 +294,11 @@ def story_score(outlets: int, published: Iterable[datetime | None]) -> float:
     return _score(outlets, newest, recent, now)
 
 
-def _persist_topics(article: Article, eng: StoryEngine) -> None:
-    """The article's people, places, organisations and subjects, in a handful of queries."""
+def _persist_topics(article: Article, eng: StoryEngine, *, first_visit: bool = False) -> None:
+    """The article's people, places, organisations and subjects, in a handful of queries.
+
+    ``first_visit``: the article was never assigned, so it has no topics to replace.
+    """
     from django.db.models import F
     from django.utils.text import slugify
 
@@ -280,8 +307,10 @@ def _persist_topics(article: Article, eng: StoryEngine) -> None:
         slug = (entity.slug or slugify(entity.name))[:120]
         if slug and slug not in wanted:
             wanted[slug] = (entity.name[:200], entity.kind, float(entity.weight))
-    previous = set(
-        ArticleTopic.objects.filter(article=article).values_list("topic__slug", flat=True)
+    previous = (
+        set()
+        if first_visit
+        else set(ArticleTopic.objects.filter(article=article).values_list("topic__slug", flat=True))
     )
     if previous:
         ArticleTopic.objects.filter(article=article).delete()
@@ -304,10 +333,11 @@ def _persist_topics(article: Article, eng: StoryEngine) -> None:
     Topic.objects.filter(pk__in=list(topics.values())).update(article_count=F("article_count") + 1)
 
 
-def _store_related(article_id: str, eng: StoryEngine) -> None:
+def _store_related(article_id: str, eng: StoryEngine, *, replace: bool = True) -> None:
     items = eng.related(article_id, k=RELATED_CARDS)
-    with transaction.atomic():
-        RelatedLink.objects.filter(article_id=article_id).delete()
+    with transaction.atomic(savepoint=False):
+        if replace:
+            RelatedLink.objects.filter(article_id=article_id).delete()
         RelatedLink.objects.bulk_create(
             [
                 RelatedLink(
@@ -323,13 +353,20 @@ def _store_related(article_id: str, eng: StoryEngine) -> None:
         )
 
 
-def _refresh_related(article: Article, story: Story) -> None:
-    """Cards for the new article now; same-story articles' cards are refreshed in the background."""
+def _refresh_related(
+    article: Article, story: Story, *, alone: bool = False, first_visit: bool = False
+) -> None:
+    """Cards for the new article now; same-story articles' cards are refreshed in the background.
+
+    ``alone``: the story was created for this article, so it has no other members.
+    """
     eng = _state.engine
     if article.duplicate_of_id is not None:
         # A duplicate shows its original's cards; the original's cards are unchanged.
         return
-    _store_related(article.pk, eng)
+    _store_related(article.pk, eng, replace=not first_visit)
+    if alone:
+        return
     others = (
         Article.objects.filter(story=story, duplicate_of__isnull=True)
         .exclude(pk=article.pk)

@@ -31,7 +31,7 @@ from tidings.core.errors import (
     NotAFeedError,
     TidingsError,
 )
-from tidings.core.extract import ExtractedArticle, extract_with_timeout
+from tidings.core.extract import ExtractedArticle, extract_fingerprinted
 from tidings.core.feeds import ParsedFeed, looks_like_feed, parse_feed
 from tidings.core.fetch import FetchResult, check_url
 from tidings.core.lang import detect_language
@@ -509,15 +509,18 @@ def download(entry: Entry) -> Download:
         return Download(started, entry.url, error=exc)
     html = decode_bytes(result.content, result.encoding)
     try:
-        extracted = extract_with_timeout(html, result.url, timeout=services.extract_timeout())
+        extracted, (chash, sig) = extract_fingerprinted(
+            html, result.url, timeout=services.extract_timeout()
+        )
     except ExtractionError as exc:
         return Download(started, result.url, status=result.status, error=exc)
+    language = extracted.language or detect_language(extracted.text)
     return Download(
         started,
         result.url,
         status=result.status,
         extracted=extracted,
-        fingerprints=Fingerprints.of(extracted),
+        fingerprints=Fingerprints(chash, sig, language),
     )
 
 

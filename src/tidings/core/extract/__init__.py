@@ -23,6 +23,7 @@ __all__ = [
     "ExtractionError",
     "ExtractionTimeoutError",
     "extract",
+    "extract_fingerprinted",
     "extract_with_timeout",
 ]
 
@@ -119,3 +120,14 @@ def extract_with_timeout(
     from tidings.core.extract._worker import run
 
     return run(html, url, timeout)
+
+
+def extract_fingerprinted(
+    html: str | bytes, url: str | None = None, timeout: float = 10.0
+) -> tuple[ExtractedArticle, tuple[str, bytes]]:
+    """Like :func:`extract_with_timeout`, plus the text's ``(content_hash, signature)``
+    (see :mod:`tidings.core.dedupe`), computed in the worker process as well."""
+    from tidings.core.extract._worker import run
+
+    article, prints = run(html, url, timeout, fingerprint=True)
+    return article, prints

@@ -15,6 +15,7 @@ from tidings.core import errors
 
 def _serve(requests: Connection, replies: Connection) -> None:
     """Child loop: extract every page received, answer with the result or the error."""
+    from tidings.core.dedupe import content_hash, signature
     from tidings.core.extract import extract
 
     while True:
@@ -22,10 +23,14 @@ def _serve(requests: Connection, replies: Connection) -> None:
             request = requests.recv()
         except (EOFError, OSError):
             return
-        html, url = request
+        html, url, fingerprint = request
         reply: tuple[Any, ...]
         try:
-            reply = ("ok", extract(html, url))
+            article = extract(html, url)
+            # Fingerprints are computed here too when asked: this process is otherwise idle
+            # while the caller stores results, and the caller's threads keep its GIL free.
+            prints = (content_hash(article.text), signature(article.text)) if fingerprint else None
+            reply = ("ok", article, prints)
         except errors.TidingsError as exc:
             reply = ("error", type(exc).__name__, exc.message, exc.url)
         except Exception as exc:  # the worker must answer, whatever went wrong
@@ -80,15 +85,18 @@ def _shutdown() -> None:
 atexit.register(_shutdown)
 
 
-def run(html: str | bytes, url: str | None, timeout: float) -> Any:
-    """Extract in the worker process; kill and replace it after ``timeout`` seconds."""
+def run(html: str | bytes, url: str | None, timeout: float, *, fingerprint: bool = False) -> Any:
+    """Extract in the worker process; kill and replace it after ``timeout`` seconds.
+
+    Returns the article, or ``(article, (content_hash, signature))`` with ``fingerprint``.
+    """
     global _worker
     with _lock:
         if _worker is None or not _worker.alive():
             _worker = _Worker()
         worker = _worker
         try:
-            worker.requests.send((html, url))
+            worker.requests.send((html, url, fingerprint))
             ready = worker.replies.poll(timeout)
             reply = worker.replies.recv() if ready else None
         except (EOFError, OSError, BrokenPipeError) as exc:
@@ -100,7 +108,7 @@ def run(html: str | bytes, url: str | None, timeout: float) -> Any:
                 f"extraction took longer than {timeout:g}s", url=url
             )
     if reply[0] == "ok":
-        return reply[1]
+        return (reply[1], reply[2]) if fingerprint else reply[1]
     _, name, message, err_url = reply
     cls = getattr(errors, name, errors.ExtractionError)
     if not (isinstance(cls, type) and issubclass(cls, errors.ExtractionError)):
