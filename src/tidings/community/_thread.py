@@ -46,9 +46,6 @@ def thread_context(request: HttpRequest, target: Article | Story) -> dict[str, A
     if order not in ORDERS:
         order = "newest"
     base = Comment.objects.filter(services.target_filter(target))
-    roots = services.shown_to(user, base.filter(parent__isnull=True)).select_related(
-        "author__profile"
-    )
     try:
         page_number = max(1, int(request.GET.get("cpage", "1")))
     except ValueError:
@@ -72,7 +69,9 @@ def thread_context(request: HttpRequest, target: Article | Story) -> dict[str, A
             assert reply.parent_id is not None
             by_parent.setdefault(reply.parent_id, []).append(reply)
     else:
-        page = Paginator(roots.order_by(*ORDERS[order]), PAGE_SIZE).get_page(page_number)
+        roots = services.shown_to(user, base.filter(parent__isnull=True))
+        ordered = roots.select_related("author__profile").order_by(*ORDERS[order])
+        page = Paginator(ordered, PAGE_SIZE).get_page(page_number)
         root_list = list(page.object_list)
         if root_list:
             replies = services.shown_to(

@@ -251,6 +251,16 @@ def _ai_brief_url(story_id: str) -> str:
         return ""
 
 
+# What a related card shows (fewer columns: a cheaper query and lighter rows).
+_CARD_LINK_FIELDS = (
+    "rank", "same_story", "reason", "related_id", "related__id", "related__title",
+    "related__description", "related__published_at", "related__fetched_at",
+    "related__duplicate_of_id", "related__is_sample", "related__source_id",
+    "related__source__name", "related__source__slug", "related__source__favicon_url",
+    "related__source__logo_url", "related__source__is_sample",
+)  # fmt: skip
+
+
 def _related(art: Article) -> list[RelatedLink]:
     """Precomputed related cards, minus anything that is really a copy of this article."""
     root = art.duplicate_of_id or art.pk
@@ -258,7 +268,7 @@ def _related(art: Article) -> list[RelatedLink]:
         # A syndicated copy shows its original's cards.
         RelatedLink.objects.filter(article_id=root)
         .select_related("related__source")
-        .defer("related__text", "related__html", "related__signature", "related__story_evidence")
+        .only(*_CARD_LINK_FIELDS)
         .annotate(teaser=Substr("related__text", 1, 400))
         .order_by("rank")[: MAX_RELATED + 4]
     )
