@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, User
 from django.test import RequestFactory
 
-from tidings.community import _thread
+from tidings.community import _thread, services
 from tidings.community.models import Comment
 
 from .conftest import make_user
@@ -120,3 +120,34 @@ def test_stamp_gives_the_thread_its_count(rf, article, reader, other, django_ass
     with django_assert_num_queries(1):  # the thread
         ctx = _thread.thread_context(_request(rf), article)
     assert ctx["count"] == 7 == Comment.objects.filter(status=Comment.Status.PUBLISHED).count()
+
+
+def test_thread_shows_what_shown_to_allows(rf, article, reader, other):
+    """Stubs for gone comments only while they hold a published reply, per reader."""
+    S = Comment.Status
+
+    def add(status: str, parent: Comment | None = None, author: User = reader) -> Comment:
+        return Comment.objects.create(
+            article=article, author=author, body="x", body_html="x", status=status, parent=parent
+        )
+
+    add(S.PUBLISHED)
+    add(S.PUBLISHED, add(S.DELETED))  # a stub that holds a reply
+    add(S.DELETED)  # gone, nothing under it
+    add(S.HIDDEN, add(S.REMOVED))  # its only reply is hidden
+    add(S.PUBLISHED, add(S.REMOVED), author=other)
+    add(S.PENDING, add(S.PUBLISHED))
+    add(S.DELETED, add(S.PUBLISHED))
+    staff = User.objects.get(pk=make_user("Moderator").pk)
+    User.objects.filter(pk=staff.pk).update(is_staff=True)
+    staff.refresh_from_db()
+    for user in (None, reader, other, staff):
+        request = _request(rf, user)
+        ctx = _thread.thread_context(request, article)
+        got = {c.pk for c in ctx["comments"]} | {
+            r.pk for c in ctx["comments"] for r in c.reply_list
+        }
+        shown = services.shown_to(request.user, Comment.objects.filter(article=article))
+        roots = {c.pk for c in shown if c.parent_id is None}
+        expected = roots | {c.pk for c in shown if c.parent_id in roots}
+        assert got == expected and len(roots) >= 3

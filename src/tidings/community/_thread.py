@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import connections, models, router
+from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import select_template
 from django.urls import reverse
@@ -23,6 +24,7 @@ ORDERS = {
 PAGE_SIZE = 50
 # Threads of up to this many shown comments are read in one query.
 WHOLE_THREAD = 200
+_GONE = (Comment.Status.DELETED, Comment.Status.REMOVED)
 # A target's published comment count, when already known (see ``thread_stamp``).
 COUNT_ATTR = "_tidings_comment_count"
 
@@ -53,12 +55,16 @@ def thread_context(request: HttpRequest, target: Article | Story) -> dict[str, A
     # Most threads are small: the whole thread (roots and replies) in one query,
     # paged here; a long one falls back to a page of roots, then their replies.
     whole = list(
-        services.shown_to(user, base)
+        base.filter(services.visible_q(user) | Q(status__in=_GONE))
         .select_related("author__profile")
         .order_by(*ORDERS[order])[: WHOLE_THREAD + 1]
     )
     by_parent: dict[int, list[Comment]] = {}
     if len(whole) <= WHOLE_THREAD:
+        # As ``services.shown_to``: a gone comment stays (as a stub) while it
+        # holds a published reply -- all of them are in hand here.
+        held = {c.parent_id for c in whole if c.status == Comment.Status.PUBLISHED}
+        whole = [c for c in whole if c.status not in _GONE or c.pk in held]
         all_roots = [c for c in whole if c.parent_id is None]
         page = Paginator(all_roots, PAGE_SIZE).get_page(page_number)
         root_list = list(page.object_list)
