@@ -84,7 +84,12 @@ def snippet(article: Article, length: int = 220) -> str:
     text = (article.description or "").strip() or (getattr(article, "teaser", "") or "").strip()
     if not text and "text" not in article.get_deferred_fields():
         text = article.text.strip()
-    return Truncator(" ".join(text.split())).chars(length)
+    text = " ".join(text.split())
+    if text[: length + 1].isascii():
+        # Plain characters each count one: the cut falls inside this prefix, and
+        # Truncator need not walk (and normalise) the whole text.
+        text = text[: length + 1]
+    return Truncator(text).chars(length)
 
 
 def _hue(key: str) -> int:
