@@ -27,6 +27,7 @@ import gzip
 import json
 import os
 import re
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -58,6 +59,8 @@ class Run:
     duplicates: int
     failed: int
     pending: int
+    #: CPU seconds used by the worker processes and their extraction processes.
+    cpu_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -158,6 +161,7 @@ def ingest(feed_urls: Sequence[str], workers: int, *, profile_dir: Path | None =
             )
         )
         subprocess.run(_tidings("import-opml", str(opml)), env=env, check=True, capture_output=True)
+        cpu_before = _children_cpu()
         started = time.perf_counter()
         procs = [
             subprocess.Popen(
@@ -179,12 +183,19 @@ def ingest(feed_urls: Sequence[str], workers: int, *, profile_dir: Path | None =
             if proc.returncode != 0:
                 errors.append(err[-2000:])
         seconds = time.perf_counter() - started
+        cpu = _children_cpu() - cpu_before
         if errors:
             raise RuntimeError("a worker failed:\n" + "\n".join(errors))
-        return _figures(data_dir / "tidings.sqlite3", workers, seconds)
+        return _figures(data_dir / "tidings.sqlite3", workers, seconds, cpu)
 
 
-def _figures(db: Path, workers: int, seconds: float) -> Run:
+def _children_cpu() -> float:
+    """User + system CPU seconds of the waited-for child processes (and theirs) so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _figures(db: Path, workers: int, seconds: float, cpu: float = 0.0) -> Run:
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         states = dict(conn.execute("SELECT state, COUNT(*) FROM news_entry GROUP BY state"))
         stored = conn.execute("SELECT COUNT(*) FROM news_article").fetchone()[0]
@@ -200,6 +211,7 @@ def _figures(db: Path, workers: int, seconds: float) -> Run:
         duplicates=duplicates,
         failed=states.get("failed", 0),
         pending=states.get("pending", 0),
+        cpu_seconds=round(cpu, 2),
     )
 
 
@@ -249,11 +261,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for n in counts:
             run = ingest(sim.feed_urls(), n, profile_dir=args.profile)
             runs.append(run)
+            cpu_ms = 1000 * run.cpu_seconds / run.processed if run.processed else 0.0
             say(
                 f"end to end, {n} worker process{'es' if n > 1 else ''}: {run.rate:8.1f} articles/s"
                 f"  ({run.processed} entries in {run.seconds:.1f}s: {run.stored} articles stored, "
                 f"{run.duplicates} folded as duplicates, {run.failed} failed, "
-                f"{run.pending} left pending)"
+                f"{run.pending} left pending; CPU {cpu_ms:.0f} ms per entry)"
             )
     by_workers = {r.workers: r for r in runs}
     one = by_workers.get(1)

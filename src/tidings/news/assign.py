@@ -39,7 +39,6 @@ LEASE_TTL = timedelta(minutes=2)
 NEAR_DUPLICATE_THRESHOLD = 0.8
 RELATED_CARDS = 10  # kept per article; pages show the first few
 REFRESH_RELATED_OF = 12  # same-story articles whose cards are refreshed when one arrives
-COMMIT_EVERY = 8  # articles assigned per transaction
 
 
 def acquire(name: str, holder: str, ttl: timedelta = LEASE_TTL) -> bool:
@@ -127,19 +126,15 @@ def assign_pending(holder: str, limit: int | None = None) -> int:
                 if not batch:
                     break
                 heartbeat()
-                for start in range(0, len(batch), COMMIT_EVERY):
-                    # One transaction per few articles: a commit each is most of the cost of
-                    # a duplicate's turn, and few enough that another writer never waits long.
-                    with transaction.atomic():
-                        for article in batch[start : start + COMMIT_EVERY]:
-                            try:
-                                _assign_one(article)
-                            except Exception:
-                                # Left pending (with the rest of its group) for the next round.
-                                log.exception("story assignment failed for %s", article.pk)
-                                _state.synced_seq = -2  # force a rebuild from the database
-                                raise
-                            done += 1
+                for article in batch:
+                    try:
+                        _assign_one(article)
+                    except Exception:
+                        # Leave it pending for the next round, but never block the rest.
+                        log.exception("story assignment failed for %s", article.pk)
+                        _state.synced_seq = -2  # force a rebuild from the database
+                        raise
+                    done += 1
                 acquire(LEASE_NAME, holder)
     finally:
         release(LEASE_NAME, holder)
@@ -188,7 +183,9 @@ def _assign_one(article: Article) -> None:
             # Its original is unknown to the engine (deleted meanwhile): treat it as original.
             article.duplicate_of_id = None
             article.duplicate_score = None
-    with transaction.atomic(savepoint=False):
+    # One write transaction per article, taken after the engine's work: the database
+    # lock is held for writes only, so other workers storing pages wait little.
+    with transaction.atomic():
         story, fresh = _persist_story(article, result)
         article.story = story
         article.story_seq = seq
@@ -210,10 +207,10 @@ def _assign_one(article: Article) -> None:
             _refresh_story(
                 story, only_count=article.duplicate_of_id is not None and not result.merged
             )
+        _refresh_related(article, story, alone=fresh, first_visit=first_visit)
     if article.duplicate_of_id is None and sig:
         _state.dupes.add(article.pk, sig)
     _state.synced_seq = seq
-    _refresh_related(article, story, alone=fresh, first_visit=first_visit)
 
 
 def _persist_story(article: Article, result: Assignment) -> tuple[Story, bool]:

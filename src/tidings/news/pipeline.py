@@ -507,10 +507,13 @@ def download(entry: Entry) -> Download:
         result = services.fetcher().fetch(entry.url, kind="page")
     except FetchError as exc:
         return Download(started, entry.url, error=exc)
-    html = decode_bytes(result.content, result.encoding)
     try:
+        # Decoding, extraction and fingerprints all run in the extraction process.
         extracted, (chash, sig) = extract_fingerprinted(
-            html, result.url, timeout=services.extract_timeout()
+            result.content,
+            result.url,
+            timeout=services.extract_timeout(),
+            encoding=result.encoding,
         )
     except ExtractionError as exc:
         return Download(started, result.url, status=result.status, error=exc)
@@ -522,6 +525,22 @@ def download(entry: Entry) -> Download:
         extracted=extracted,
         fingerprints=Fingerprints(chash, sig, language),
     )
+
+
+def skip_stored(entries: list[Entry]) -> list[Entry]:
+    """Finish the entries whose article is already stored (one query); return the others."""
+    if not entries:
+        return []
+    stored = set(
+        Article.objects.filter(pk__in=[e.key for e in entries]).values_list("pk", flat=True)
+    )
+    left = []
+    for entry in entries:
+        if entry.key in stored:
+            _finish(entry, Article(pk=entry.key), Entry.State.DUPLICATE)
+        else:
+            left.append(entry)
+    return left
 
 
 def already_stored(entry: Entry) -> bool:
@@ -539,8 +558,10 @@ def finish_download(entry: Entry, done: Download) -> Article | None:
         error = done.error or ExtractionError("no article extracted", url=done.url)
         _fail_entry(entry, error, url=done.url, started=done.started)
         return None
-    _record(entry.feed, done.url, "page", done.started, status=done.status, code="ok")
-    return store_article(entry, done.extracted, done.url, fingerprints=done.fingerprints)
+    # The attempt and the article in one write transaction (one database lock per page).
+    with transaction.atomic():
+        _record(entry.feed, done.url, "page", done.started, status=done.status, code="ok")
+        return store_article(entry, done.extracted, done.url, fingerprints=done.fingerprints)
 
 
 def process_entry(entry: Entry) -> Article | None:
@@ -654,4 +675,15 @@ def _finish(entry: Entry, article: Article, state: str) -> None:
     entry.error_code = ""
     entry.error_message = ""
     entry.updated_at = timezone.now()
-    entry.save()
+    entry.save(update_fields=_FINISHED_FIELDS)
+
+
+_FINISHED_FIELDS = [
+    "state",
+    "article",
+    "claimed_by",
+    "claimed_until",
+    "error_code",
+    "error_message",
+    "updated_at",
+]

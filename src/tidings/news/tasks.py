@@ -51,11 +51,11 @@ def process_entries() -> int:
         try:
             while True:
                 if len(ahead) < AHEAD:
-                    for entry in pipeline.claim_entries(worker):
-                        if pipeline.already_stored(entry):
-                            done += 1
-                        else:
-                            ahead.append((entry, pool.submit(pipeline.download, entry)))
+                    claimed = pipeline.claim_entries(worker)
+                    fresh = pipeline.skip_stored(claimed)
+                    done += len(claimed) - len(fresh)
+                    for entry in fresh:
+                        ahead.append((entry, pool.submit(pipeline.download, entry)))
                 if not ahead:
                     break
                 entry, future = ahead.popleft()

@@ -123,11 +123,19 @@ def extract_with_timeout(
 
 
 def extract_fingerprinted(
-    html: str | bytes, url: str | None = None, timeout: float = 10.0
+    html: str | bytes,
+    url: str | None = None,
+    timeout: float = 10.0,
+    *,
+    encoding: str | None = None,
 ) -> tuple[ExtractedArticle, tuple[str, bytes]]:
     """Like :func:`extract_with_timeout`, plus the text's ``(content_hash, signature)``
-    (see :mod:`tidings.core.dedupe`), computed in the worker process as well."""
+    (see :mod:`tidings.core.dedupe`), computed in the worker process as well.
+
+    Bytes are decoded there by :func:`tidings.core.textutil.decode_bytes`, with ``encoding``
+    the charset the server declared.
+    """
     from tidings.core.extract._worker import run
 
-    article, prints = run(html, url, timeout, fingerprint=True)
+    article, prints = run(html, url, timeout, fingerprint=True, declared=encoding)
     return article, prints

@@ -17,15 +17,18 @@ def _serve(requests: Connection, replies: Connection) -> None:
     """Child loop: extract every page received, answer with the result or the error."""
     from tidings.core.dedupe import content_hash, signature
     from tidings.core.extract import extract
+    from tidings.core.textutil import decode_bytes
 
     while True:
         try:
             request = requests.recv()
         except (EOFError, OSError):
             return
-        html, url, fingerprint = request
+        html, url, fingerprint, declared = request
         reply: tuple[Any, ...]
         try:
+            if fingerprint and isinstance(html, bytes):
+                html = decode_bytes(html, declared)
             article = extract(html, url)
             # Fingerprints are computed here too when asked: this process is otherwise idle
             # while the caller stores results, and the caller's threads keep its GIL free.
@@ -85,10 +88,19 @@ def _shutdown() -> None:
 atexit.register(_shutdown)
 
 
-def run(html: str | bytes, url: str | None, timeout: float, *, fingerprint: bool = False) -> Any:
+def run(
+    html: str | bytes,
+    url: str | None,
+    timeout: float,
+    *,
+    fingerprint: bool = False,
+    declared: str | None = None,
+) -> Any:
     """Extract in the worker process; kill and replace it after ``timeout`` seconds.
 
-    Returns the article, or ``(article, (content_hash, signature))`` with ``fingerprint``.
+    Returns the article, or ``(article, (content_hash, signature))`` with ``fingerprint``;
+    bytes are then decoded there too, by :func:`tidings.core.textutil.decode_bytes` with
+    the ``declared`` charset.
     """
     global _worker
     with _lock:
@@ -96,7 +108,7 @@ def run(html: str | bytes, url: str | None, timeout: float, *, fingerprint: bool
             _worker = _Worker()
         worker = _worker
         try:
-            worker.requests.send((html, url, fingerprint))
+            worker.requests.send((html, url, fingerprint, declared))
             ready = worker.replies.poll(timeout)
             reply = worker.replies.recv() if ready else None
         except (EOFError, OSError, BrokenPipeError) as exc:
