@@ -142,6 +142,21 @@ def assign_pending(holder: str, limit: int | None = None) -> int:
 
 
 def _assign_one(article: Article) -> None:
+    if article.pk in _state.engine or (
+        article.duplicate_of_id is not None
+        and Article.objects.filter(pk=article.pk, story_seq__isnull=False).exists()
+    ):
+        return  # assigned already, ahead of its turn (an original its copy needed)
+    if article.duplicate_of_id is not None and article.duplicate_of_id not in _state.engine:
+        # A copy met before its original (publication order can put it first): the
+        # original is assigned now, so the copy folds onto it instead of standing alone.
+        first = (
+            Article.objects.filter(pk=article.duplicate_of_id, story_seq__isnull=True)
+            .select_related("source")
+            .first()
+        )
+        if first is not None:
+            _assign_one(first)
     seq = _state.synced_seq + 1
     first_visit = article.story_seq is None  # no topics or cards stored for it yet
     sig = bytes(article.signature) if article.signature else b""

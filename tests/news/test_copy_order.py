@@ -1,0 +1,68 @@
+"""A syndicated copy visited before its original still folds onto it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tidings.core.extract import ExtractedArticle
+from tidings.news import assign, pipeline
+from tidings.news.models import Article, Entry, Feed, Source
+
+TEXT = "\n\n".join(
+    [
+        "Sample content: the fictional harbour authority of Port Esk said on Monday that the "
+        "new breakwater would be finished two years late, at a cost of 48 million crowns.",
+        "Engineers found soft clay under the northern arm, harbour master Ilse Varro told "
+        "reporters, and the design had to change before the last caissons were placed.",
+        "Fishing crews, who have waited since 2019 for calmer berths, said the delay would "
+        "cost them another two winters of storms at the old quay.",
+    ]
+)
+
+
+def _extracted(published: datetime) -> ExtractedArticle:
+    return ExtractedArticle(
+        title="Port Esk breakwater two years late",
+        byline=None,
+        dateline=None,
+        published=published,
+        updated=None,
+        lead_image=None,
+        language="en",
+        site_name=None,
+        description=None,
+        canonical_url=None,
+        text=TEXT,
+        html="",
+        paywalled=False,
+        word_count=len(TEXT.split()),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_copy_published_earlier_than_its_original_is_folded() -> None:
+    assign.reset_cache()
+    feeds = []
+    for slug in ("wire", "paper"):
+        source = Source.objects.create(
+            slug=slug, name=slug.title(), homepage=f"https://{slug}.example/"
+        )
+        feeds.append(Feed.objects.create(source=source, url=f"https://{slug}.example/feed"))
+    stored = []
+    # The wire story is stored first; the paper's copy carries an earlier time stamp.
+    for feed, hour in ((feeds[0], 12), (feeds[1], 9)):
+        url = f"{feed.source.homepage}breakwater"
+        entry = Entry.objects.create(feed=feed, key=url[-32:], url=url)
+        extracted = _extracted(datetime(2026, 3, 2, hour, tzinfo=UTC))
+        stored.append(pipeline.store_article(entry, extracted, url))
+    original, copy = stored
+    assert copy.duplicate_of_id == original.pk
+    assign.assign_pending("test-worker")
+    original.refresh_from_db()
+    copy.refresh_from_db()
+    assert copy.duplicate_of_id == original.pk
+    assert copy.story_id == original.story_id is not None
+    assert Article.objects.filter(story_state=Article.StoryState.PENDING).count() == 0
+    assign.reset_cache()
