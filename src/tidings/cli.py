@@ -217,8 +217,8 @@ def cmd_poll(args: argparse.Namespace) -> int:
     if not args.once:
         print("use `tidings poll --once` (or `tidings worker` to keep polling)", file=sys.stderr)
         return 2
-    with _progress() as tick:
-        worker.poll_once(progress=tick)
+    with _progress():
+        worker.poll_once()
     return _summary()
 
 
@@ -239,7 +239,7 @@ def _summary() -> int:
 class _progress:
     """A progress bar over entries while work runs, updated from a reader thread."""
 
-    def __enter__(self) -> Callable[[str], None]:
+    def __enter__(self) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self.stop = threading.Event()
@@ -256,7 +256,6 @@ class _progress:
         self.bar.start()
         self.thread = threading.Thread(target=self._watch, daemon=True)
         self.thread.start()
-        return lambda _msg: None
 
     def _watch(self) -> None:
         from django.db import connection

@@ -311,12 +311,10 @@ def _persist_topics(article: Article, eng: StoryEngine, *, first_visit: bool = F
 
     ``first_visit``: the article was never assigned, so it has no topics to replace.
     """
-    from django.db.models import F
-    from django.utils.text import slugify
 
     wanted: dict[str, tuple[str, str, float]] = {}
     for entity in eng.entities_of(article.pk)[:12]:
-        slug = (entity.slug or slugify(entity.name))[:120]
+        slug = entity.slug[:120]
         if slug and slug not in wanted:
             wanted[slug] = (entity.name[:200], entity.kind, float(entity.weight))
     previous = (

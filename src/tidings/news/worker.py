@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 
 from django.db import close_old_connections, transaction
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus
@@ -98,7 +97,7 @@ def idle() -> bool:
     )
 
 
-def poll_once(progress: Callable[[str], None] | None = None) -> None:
+def poll_once() -> None:
     """Poll every feed now and process all resulting work, then return."""
     current_worker_id()
     reap_dead()
@@ -114,8 +113,6 @@ def poll_once(progress: Callable[[str], None] | None = None) -> None:
             break
         # Entries held by another live worker: wait for them rather than spin.
         time.sleep(0.2)
-        if progress:
-            progress("waiting")
 
 
 RESCORE_EVERY = 600.0  # seconds between re-rankings of recent stories
