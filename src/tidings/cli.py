@@ -38,6 +38,8 @@ def _migrate(verbosity: int = 0) -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=verbosity)
+    # The page store's table when PAGE_CACHE=db (nothing otherwise).
+    call_command("createcachetable", verbosity=verbosity)
 
 
 # --- commands ------------------------------------------------------------------------------

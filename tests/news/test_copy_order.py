@@ -59,10 +59,19 @@ def test_copy_published_earlier_than_its_original_is_folded() -> None:
         stored.append(pipeline.store_article(entry, extracted, url))
     original, copy = stored
     assert copy.duplicate_of_id == original.pk
+    before = original.changed_at
     assign.assign_pending("test-worker")
     original.refresh_from_db()
     copy.refresh_from_db()
     assert copy.duplicate_of_id == original.pk
     assert copy.story_id == original.story_id is not None
     assert Article.objects.filter(story_state=Article.StoryState.PENDING).count() == 0
+    # Its page changed (story, cards, "Also published by"): stored renderings expire.
+    assert original.changed_at > before
+    assert original.changed_at >= copy.changed_at
+    # A background refresh of its cards changes the page again.
+    Article.objects.filter(pk=original.pk).update(related_stale=True)
+    assert assign.refresh_stale_related("test-worker") == 1
+    refreshed = Article.objects.get(pk=original.pk)
+    assert refreshed.changed_at > original.changed_at and not refreshed.related_stale
     assign.reset_cache()

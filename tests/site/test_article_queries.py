@@ -1,4 +1,4 @@
-"""The article page's database work is fixed, and its page cache stays correct.
+"""The article page's database work is fixed, and its page store stays correct.
 
 Query counts are locked in so that a per-card or per-comment query (an N+1)
 cannot slip back in: the page costs the same number of queries with one comment
@@ -26,11 +26,11 @@ from .factories import make_article, make_related, make_source, make_story, make
 
 pytestmark = pytest.mark.django_db
 
-# the page cache key (article columns, comment-thread stamp -- which also gives the
+# the page key (article, story and source columns, comment-thread stamp -- which also gives the
 # comment count), then the full article with its body, topics, related cards, copies,
 # section navigation, the comment thread (roots and replies together)
 COLD_ANONYMOUS_QUERIES = 8
-# article columns, comment-thread stamp: everything else comes from the page cache
+# article, story and source columns, comment-thread stamp: the rest comes from the page store
 CACHED_ANONYMOUS_QUERIES = 2
 _TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 

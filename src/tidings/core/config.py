@@ -75,6 +75,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORT", 8000, "Port `tidings serve` listens on.", int),
     Setting("TIME_ZONE", "UTC", "Default time zone for exact times shown to readers.", str),
     Setting(
+        "PAGE_CACHE",
+        "file",
+        "Where rendered article pages are kept: file (DATA_DIR, shared by the processes of one "
+        "machine), db (the database, shared by every machine), memory (per process) or none.",
+        str,
+    ),
+    Setting(
+        "PAGE_WARM_HOURS",
+        48,
+        "The worker pre-renders, while idle, the pages of articles changed in the last N hours "
+        "(0: never).",
+        int,
+    ),
+    Setting(
         "EMAIL_URL",
         "console:",
         "Where mail goes: console:, file:PATH or smtp://user:pass@host:port.",

@@ -206,6 +206,7 @@ def _assign_one(article: Article) -> None:
         article.story_seq = seq
         article.story_state = Article.StoryState.ASSIGNED
         article.story_evidence = evidence
+        article.changed_at = timezone.now()
         article.save(
             update_fields=[
                 "duplicate_of",
@@ -214,8 +215,12 @@ def _assign_one(article: Article) -> None:
                 "story_seq",
                 "story_state",
                 "story_evidence",
+                "changed_at",
             ]
         )
+        if article.duplicate_of_id is not None:
+            # The original's page now lists this copy under "Also published by".
+            Article.objects.filter(pk=article.duplicate_of_id).update(changed_at=timezone.now())
         if article.duplicate_of_id is None:
             _persist_topics(article, eng, first_visit=first_visit)
         if not fresh:
@@ -401,7 +406,9 @@ def refresh_stale_related(holder: str, limit: int = 200) -> int:
             for aid in stale:
                 if aid in _state.engine:
                     _store_related(aid, _state.engine)
-            Article.objects.filter(pk__in=stale).update(related_stale=False)
+            Article.objects.filter(pk__in=stale).update(
+                related_stale=False, changed_at=timezone.now()
+            )
             return len(stale)
     finally:
         release(LEASE_NAME, holder)
@@ -452,6 +459,7 @@ def recluster(holder: str) -> int:
                 story_evidence=b"",
                 duplicate_of=None,
                 duplicate_score=None,
+                changed_at=timezone.now(),
             )
             Story.objects.all().delete()
             Topic.objects.all().delete()

@@ -229,6 +229,10 @@ class Article(models.Model):
     story_evidence = models.BinaryField(
         blank=True, default=b"", help_text="the story engine's compact evidence for this article"
     )
+    # When what the article's page shows last changed here (its story, topics,
+    # related cards or copies): part of the rendered page's cache key, and the
+    # order in which the worker pre-renders pages.
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
     is_sample = models.BooleanField(default=False)
 
     class Meta:

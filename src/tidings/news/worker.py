@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tidings.news import assign, pipeline, tasks
 from tidings.news.models import Article, Feed
+from tidings.news.signals import worker_idle
 from tidings.news.worker_id import current_worker_id, heartbeat, reap_dead, unregister
 
 log = logging.getLogger("tidings.worker")
@@ -116,6 +117,7 @@ def poll_once() -> None:
 
 
 RESCORE_EVERY = 600.0  # seconds between re-rankings of recent stories
+IDLE_BUDGET = 1.5  # seconds of idle-time work (page pre-rendering) per tick
 
 
 def run_forever(stop: threading.Event, *, tick: float = 2.0) -> None:
@@ -133,6 +135,9 @@ def run_forever(stop: threading.Event, *, tick: float = 2.0) -> None:
                 if time.monotonic() - last_rescore > RESCORE_EVERY:
                     assign.rescore_recent()
                     last_rescore = time.monotonic()
+                if idle():
+                    # Spare time: the site pre-renders the pages of changed articles.
+                    worker_idle.send(sender=run_forever, budget=IDLE_BUDGET)
             except Exception:
                 log.exception("worker tick failed")
             stop.wait(tick)

@@ -20,3 +20,7 @@ class SiteConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_ensure_search_schema, sender=self)
+        from tidings.news.signals import worker_idle
+        from tidings.site.prerender import on_worker_idle
+
+        worker_idle.connect(on_worker_idle, dispatch_uid="tidings.site.prerender")

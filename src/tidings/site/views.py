@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from django.apps import apps
 from django.contrib import messages
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
@@ -33,6 +33,7 @@ from django.utils.safestring import mark_safe
 from tidings.news.models import Article, Feed, RelatedLink, Source, Story, Topic
 from tidings.site import search as search_backend
 from tidings.site._health import FeedHealth, feed_health
+from tidings.site._pagestore import CSRF_SLOT, ORIGIN_SLOT, fill
 from tidings.site.templatetags.tidings_site import snippet
 
 PAGE_SIZE = 20
@@ -297,11 +298,28 @@ def _copies(art: Article) -> list[Article]:
 
 
 ARTICLE_FRAGMENT_SECONDS = 60
-# Query parameters an article page understands; any other keeps it out of the page cache.
+# Query parameters an article page understands; any other keeps it out of the page store.
 _PAGE_PARAMS = frozenset({"comments", "cpage"})
-_CSRF_SLOT = b'name="csrfmiddlewaretoken" value="\x00csrf\x00"'
-# What the page cache key needs of an article.
-_STAMP_FIELDS = ("id", "title", "fetched_at", "updated_at", "story", "duplicate_of")
+_CSRF_SLOT = b'name="csrfmiddlewaretoken" value="' + CSRF_SLOT + b'"'
+# What the page key needs: every column the page shows that can change, of the
+# article (``changed_at`` moves with its story, topics, cards and copies), of its
+# story (counts, headline, a merge) and of its source (name, icons).
+_STAMP_FIELDS = (
+    "id", "title", "fetched_at", "updated_at", "changed_at", "story", "duplicate_of", "source",
+    "story__headline", "story__article_count", "story__outlet_count", "story__last_updated_at",
+    "story__merged_into", "source__name", "source__favicon_url", "source__logo_url",
+)  # fmt: skip
+
+
+def _stamp(art: Article) -> str:
+    parts: list[object] = [
+        art.fetched_at.timestamp(), art.updated_at, art.changed_at.timestamp(), art.story_id,
+        art.duplicate_of_id, art.source.name, art.source.favicon_url, art.source.logo_url,
+    ]  # fmt: skip
+    if (story := art.story) is not None:
+        parts += [story.headline, story.article_count, story.outlet_count]
+        parts += [story.last_updated_at, story.merged_into_id]
+    return "|".join(map(str, parts))
 
 
 def _thread_stamp(art: Article) -> str:
@@ -330,21 +348,21 @@ def _is_public(request: HttpRequest) -> bool:
     return set(request.GET) <= _PAGE_PARAMS
 
 
-def _public_page_key(art: Article, stamp: str, share_url: str, full_path: str) -> str:
-    """The cache key of the page every logged-out reader gets.
+def public_page_key(art: Article, full_path: str) -> str:
+    """The key of the stored page every logged-out reader gets.
 
     The key holds everything the page shows that can change: the article's stamp
-    (body, story, copies, related cards) and the comment thread's, the URL with its
-    comment order and page. Nothing reader-specific is stored: the CSRF token is
-    put back per request.
+    (body, story, copies, related cards, source), the comment thread's, and the
+    path with its comment order and page. Nothing reader-specific is stored: the
+    CSRF token, the site's origin and the ages are put back per request.
     """
-    parts = f"{art.pk}|{stamp}|{_thread_stamp(art)}|{share_url}|{full_path}"
-    return "site:article-page:" + hashlib.md5(parts.encode(), usedforsecurity=False).hexdigest()
+    parts = f"{art.pk}|{_stamp(art)}|{_thread_stamp(art)}|{full_path}"
+    return "article-page:" + hashlib.md5(parts.encode(), usedforsecurity=False).hexdigest()
 
 
-def _from_page_cache(request: HttpRequest, body: bytes) -> HttpResponse:
-    token = get_token(request).encode()
-    return HttpResponse(body.replace(_CSRF_SLOT, _CSRF_SLOT.replace(b"\x00csrf\x00", token)))
+def _stamped_article(article_id: str) -> Article:
+    rows = Article.objects.select_related("story", "source").only(*_STAMP_FIELDS)
+    return get_object_or_404(rows, pk=article_id)
 
 
 def _full_article(with_body: bool = False) -> QuerySet[Article]:
@@ -357,28 +375,34 @@ def _full_article(with_body: bool = False) -> QuerySet[Article]:
 @_cacheable(60)
 def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
     public = _is_public(request)
-    # A logged-out reader's page usually comes from the cache: its key needs few columns.
-    rows = Article.objects.only(*_STAMP_FIELDS) if public else _full_article()
-    art = get_object_or_404(rows, pk=article_id)
+    # A logged-out reader's page usually comes from the page store: its key needs few columns.
+    art = (
+        _stamped_article(article_id)
+        if public
+        else get_object_or_404(_full_article(), pk=article_id)
+    )
     if slug != art.slug:
         return redirect(art.get_absolute_url(), permanent=True)
-    share_url = request.build_absolute_uri(art.get_absolute_url())
-    stamp = f"{art.fetched_at.timestamp()}:{art.updated_at}:{art.story_id}:{art.duplicate_of_id}"
-    # A logged-out reader's whole page is kept as long as the page's own max-age
-    # and never past a change of the article or its comments.
-    page_key = None
+    origin = f"{request.scheme}://{request.get_host()}"
     if public:
-        page_key = _public_page_key(art, stamp, share_url, request.get_full_path())
-        if (body := cache.get(page_key)) is not None:
-            return _from_page_cache(request, body)
+        page_key = public_page_key(art, request.get_full_path())
+        body: bytes | None = caches["pages"].get(page_key)
+        if body is None:
+            # Rendered once for every logged-out reader: the origin stays a slot.
+            full = get_object_or_404(_full_article(with_body=True), pk=article_id)
+            response = _render_article(request, _keep_thread_count(art, full), ORIGIN_SLOT)
+            body = _CSRF_VALUE.sub(_CSRF_SLOT, response.content)
+            caches["pages"].set(page_key, body)
+        return HttpResponse(fill(body, csrf_token=get_token(request), origin=origin))
+    return _render_article(request, art, origin)
+
+
+def _render_article(request: HttpRequest, art: Article, origin: str) -> HttpResponse:
+    share_url = origin + art.get_absolute_url()
     # The reader-independent parts (body, tags, related cards, copies) are kept
     # for as long as the page's own max-age; comments and forms are always fresh.
-    key = "site:article:" + hashlib.md5(f"{art.pk}|{stamp}|{share_url}".encode()).hexdigest()
+    key = "site:article:" + hashlib.md5(f"{art.pk}|{_stamp(art)}|{share_url}".encode()).hexdigest()
     parts: tuple[str, str, str] | None = cache.get(key)
-    if public:
-        # The full article, with its body only when the parts are to be made.
-        full = _full_article(with_body=parts is None)
-        art = _keep_thread_count(art, get_object_or_404(full, pk=article_id))
     if parts is None:
         parts = _article_parts(art, share_url)
         cache.set(key, parts, ARTICLE_FRAGMENT_SECONDS)
@@ -392,11 +416,7 @@ def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
         "ai_tools": _ai_tools(art.pk),
         "share_url": share_url,
     }
-    response = render(request, "site/article.html", context)
-    if page_key is not None:
-        body = _CSRF_VALUE.sub(_CSRF_SLOT, response.content)
-        cache.set(page_key, body, ARTICLE_FRAGMENT_SECONDS)
-    return response
+    return render(request, "site/article.html", context)
 
 
 def _article_parts(art: Article, share_url: str) -> tuple[str, str, str]:

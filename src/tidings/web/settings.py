@@ -14,6 +14,7 @@ import dj_database_url
 
 from tidings.community.mailconfig import email_settings
 from tidings.core import config
+from tidings.site._pagestore import page_cache
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = config.data_dir()
@@ -170,9 +171,10 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "tidings",
-        # Room for the page cache of a few thousand articles per process.
+        # Room for the page fragments of a few thousand articles per process.
         "OPTIONS": {"MAX_ENTRIES": 5000},
-    }
+    },
+    "pages": page_cache(config.read("PAGE_CACHE"), DATA_DIR),
 }
 
 LOGGING = {

@@ -1,0 +1,147 @@
+"""The page store: one rendered page serves every logged-out reader, and stays true."""
+
+from __future__ import annotations
+
+import types
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.core.cache import caches
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from tidings.core.errors import ConfigError
+from tidings.news.models import Article, Story
+from tidings.site import _pagestore, prerender
+from tidings.site._pagestore import PageFileCache, fill, page_cache, refresh_ages
+
+from .factories import make_article, make_related, make_source, make_story
+
+pytestmark = pytest.mark.django_db
+
+STORED_VIEW_QUERIES = 2  # the page key's columns and the comment-thread stamp
+
+
+@pytest.fixture
+def page() -> Article:
+    wire, herald = make_source("Meridian Wire"), make_source("Harbour Herald")
+    art = make_article(
+        wire,
+        "Lighthouse keepers return to Skerrow (sample)",
+        published_at=timezone.now() - timedelta(minutes=10),
+    )
+    other = make_article(herald, "Skerrow light relit after ten years (sample)")
+    make_story([art, other])
+    make_related(art, other, 0)
+    return art
+
+
+def test_ages_are_recomputed_when_served() -> None:
+    body = (
+        b'<p><time datetime="2026-03-02T09:00:00Z" title="Mon 2 Mar 2026, 09:00 UTC" '
+        b'data-rel class="age">just now</time> and <time datetime="2026-03-01T09:00:00Z">'
+        b"1 Mar</time></p>"
+    )
+    later = datetime(2026, 3, 2, 12, 30, tzinfo=UTC)
+    out = refresh_ages(body, later).decode()
+    assert 'class="age">3 hours ago</time>' in out
+    assert "1 Mar</time>" in out  # a plain <time> is left as written
+    assert refresh_ages(b"<p>no times</p>", later) == b"<p>no times</p>"
+
+
+def test_slots_are_filled_per_request() -> None:
+    stored = b'<a href="\x00origin\x00/article/x/"><input value="\x00csrf\x00">'
+    out = fill(stored, csrf_token="tok", origin="https://news.example").decode()
+    assert out == '<a href="https://news.example/article/x/"><input value="tok">'
+
+
+def test_stored_page_shows_the_current_age(
+    client: Client, page: Article, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries
+) -> None:
+    url = page.get_absolute_url()
+    assert "10 minutes ago" in client.get(url).content.decode()
+    later = timezone.now() + timedelta(hours=3)
+    fake = types.SimpleNamespace(
+        now=lambda: later, get_current_timezone=timezone.get_current_timezone
+    )
+    monkeypatch.setattr(_pagestore, "timezone", fake)
+    with django_assert_num_queries(STORED_VIEW_QUERIES):
+        html = Client().get(url).content.decode()
+    assert "3 hours ago" in html and "10 minutes ago" not in html
+
+
+def test_stored_page_links_to_the_host_the_reader_used(
+    page: Article, django_assert_num_queries
+) -> None:
+    url = page.get_absolute_url()
+    first = Client(HTTP_HOST="127.0.0.1").get(url).content.decode()
+    assert f'<link rel="canonical" href="http://127.0.0.1{url}">' in first
+    with django_assert_num_queries(STORED_VIEW_QUERIES):
+        second = Client(HTTP_HOST="localhost").get(url).content.decode()
+    assert f'<link rel="canonical" href="http://localhost{url}">' in second
+    assert "\x00" not in second
+
+
+def test_a_change_of_cards_reaches_the_stored_page(client: Client, page: Article) -> None:
+    url = page.get_absolute_url()
+    client.get(url)
+    make_related(page, make_article(title="Keepers' cottages restored (sample)"), 1)
+    # What the story stage does whenever it rewrites an article's cards.
+    Article.objects.filter(pk=page.pk).update(changed_at=timezone.now() + timedelta(seconds=1))
+    assert "Keepers&#x27; cottages restored (sample)" in client.get(url).content.decode()
+
+
+def test_a_change_of_story_reaches_the_stored_page(client: Client, page: Article) -> None:
+    url = page.get_absolute_url()
+    assert "2 articles from 2 outlets" in client.get(url).content.decode()
+    Story.objects.filter(pk=page.story_id).update(article_count=5, outlet_count=4)
+    assert "5 articles from 4 outlets" in client.get(url).content.decode()
+
+
+def test_the_warmer_renders_changed_pages_ahead_of_readers(
+    page: Article, django_assert_num_queries
+) -> None:
+    stale = make_article(title="An old sample article")
+    Article.objects.filter(pk=stale.pk).update(changed_at=timezone.now() - timedelta(days=5))
+    warmer = prerender.Warmer(hours=48)
+    assert warmer.run(budget=30) == 2  # the page and its related article; not the old one
+    assert warmer.run(budget=30) == 0  # nothing changed since
+    with django_assert_num_queries(STORED_VIEW_QUERIES):
+        assert Client().get(page.get_absolute_url()).status_code == 200
+    Article.objects.filter(pk=page.pk).update(changed_at=timezone.now())
+    assert warmer.run(budget=30) == 1
+    assert prerender.Warmer(hours=0).run(budget=30) == 0
+
+
+def test_worker_idle_signal_reaches_the_warmer(page: Article, monkeypatch) -> None:
+    from tidings.news.signals import worker_idle
+
+    monkeypatch.setattr(prerender, "_warmer", prerender.Warmer(hours=48))
+    worker_idle.send(sender=None, budget=30)
+    assert prerender._warmer is not None and prerender._warmer.mark[1] != ""
+
+
+def test_page_cache_setting() -> None:
+    assert page_cache("none", Path("/tmp"))["BACKEND"].endswith("DummyCache")
+    assert page_cache("memory", Path("/tmp"))["BACKEND"].endswith("LocMemCache")
+    with pytest.raises(ConfigError):
+        page_cache("redis", Path("/tmp"))
+
+
+def test_file_store_bounds_its_size(tmp_path: Path) -> None:
+    store = PageFileCache(str(tmp_path), {"OPTIONS": {"MAX_ENTRIES": 10, "CULL_FREQUENCY": 2}})
+    store.CHECK_EVERY = 4
+    for i in range(40):
+        store.set(f"page-{i}", b"x" * 100)
+    assert len(list(tmp_path.glob("*.djcache"))) <= 10 + store.CHECK_EVERY
+    assert store.get("page-39") == b"x" * 100
+
+
+def test_database_store(settings) -> None:
+    settings.CACHES = {**settings.CACHES, "pages": page_cache("db", Path("/tmp"))}
+    call_command("createcachetable", verbosity=0)
+    store = caches.create_connection("pages")
+    store.set("article-page:one", b"<html>sample</html>")
+    assert store.get("article-page:one") == b"<html>sample</html>"
