@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import models
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 
@@ -232,7 +233,7 @@ class Article(models.Model):
     # When what the article's page shows last changed here (its story, topics,
     # related cards or copies): part of the rendered page's cache key, and the
     # order in which the worker pre-renders pages.
-    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_at = models.DateTimeField(default=timezone.now, db_default=Now(), db_index=True)
     is_sample = models.BooleanField(default=False)
 
     class Meta:
