@@ -62,8 +62,11 @@ def test_huge_colspan_is_harmless() -> None:
 
 def test_timeout_kills_and_replaces_the_worker() -> None:
     page = (DATA / "harbour-wire.html").read_bytes()
+    # A page that takes far longer than the limit even on an idle machine (a small
+    # page under a zero limit can be answered before the reply is first polled).
+    slow = "<html><body><table>" + "<tr><td>sample cell</td></tr>" * 30_000 + "</table>"
     with pytest.raises(ExtractionTimeoutError) as info:
-        extract_with_timeout(page, "https://ledger.example/x", timeout=0.0)
+        extract_with_timeout(slow, "https://ledger.example/slow", timeout=0.05)
     assert info.value.code == "extraction_timeout"
     # The next call gets a fresh worker and succeeds.
     article = extract_with_timeout(page, "https://ledger.example/x", timeout=30)
