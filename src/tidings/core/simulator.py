@@ -313,6 +313,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
     server_version = "TidingsSimulator/1.0"
+    # Headers and body go out in two writes: with Nagle's algorithm the body's last
+    # segment waits for the client's delayed ACK (~15 ms a page on loopback).
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: requests are recorded in ``Simulator.request_log`` instead."""
