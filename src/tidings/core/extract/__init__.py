@@ -23,7 +23,6 @@ __all__ = [
     "ExtractionError",
     "ExtractionTimeoutError",
     "extract",
-    "extract_fingerprinted",
     "extract_with_timeout",
 ]
 
@@ -120,22 +119,3 @@ def extract_with_timeout(
     from tidings.core.extract._worker import run
 
     return run(html, url, timeout)
-
-
-def extract_fingerprinted(
-    html: str | bytes,
-    url: str | None = None,
-    timeout: float = 10.0,
-    *,
-    encoding: str | None = None,
-) -> tuple[ExtractedArticle, tuple[str, bytes]]:
-    """Like :func:`extract_with_timeout`, plus the text's ``(content_hash, signature)``
-    (see :mod:`tidings.core.dedupe`), computed in the worker process as well.
-
-    Bytes are decoded there by :func:`tidings.core.textutil.decode_bytes`, with ``encoding``
-    the charset the server declared.
-    """
-    from tidings.core.extract._worker import run
-
-    article, prints = run(html, url, timeout, fingerprint=True, declared=encoding)
-    return article, prints

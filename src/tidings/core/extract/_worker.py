@@ -15,25 +15,16 @@ from tidings.core import errors
 
 def _serve(requests: Connection, replies: Connection) -> None:
     """Child loop: extract every page received, answer with the result or the error."""
-    from tidings.core.dedupe import content_hash, signature
     from tidings.core.extract import extract
-    from tidings.core.textutil import decode_bytes
 
     while True:
         try:
-            request = requests.recv()
+            html, url = requests.recv()
         except (EOFError, OSError):
             return
-        html, url, fingerprint, declared = request
         reply: tuple[Any, ...]
         try:
-            if fingerprint and isinstance(html, bytes):
-                html = decode_bytes(html, declared)
-            article = extract(html, url)
-            # Fingerprints are computed here too when asked: this process is otherwise idle
-            # while the caller stores results, and the caller's threads keep its GIL free.
-            prints = (content_hash(article.text), signature(article.text)) if fingerprint else None
-            reply = ("ok", article, prints)
+            reply = ("ok", extract(html, url))
         except errors.TidingsError as exc:
             reply = ("error", type(exc).__name__, exc.message, exc.url)
         except Exception as exc:  # the worker must answer, whatever went wrong
@@ -88,27 +79,15 @@ def _shutdown() -> None:
 atexit.register(_shutdown)
 
 
-def run(
-    html: str | bytes,
-    url: str | None,
-    timeout: float,
-    *,
-    fingerprint: bool = False,
-    declared: str | None = None,
-) -> Any:
-    """Extract in the worker process; kill and replace it after ``timeout`` seconds.
-
-    Returns the article, or ``(article, (content_hash, signature))`` with ``fingerprint``;
-    bytes are then decoded there too, by :func:`tidings.core.textutil.decode_bytes` with
-    the ``declared`` charset.
-    """
+def run(html: str | bytes, url: str | None, timeout: float) -> Any:
+    """Extract in the worker process; kill and replace it after ``timeout`` seconds."""
     global _worker
     with _lock:
         if _worker is None or not _worker.alive():
             _worker = _Worker()
         worker = _worker
         try:
-            worker.requests.send((html, url, fingerprint, declared))
+            worker.requests.send((html, url))
             ready = worker.replies.poll(timeout)
             reply = worker.replies.recv() if ready else None
         except (EOFError, OSError, BrokenPipeError) as exc:
@@ -120,7 +99,7 @@ def run(
                 f"extraction took longer than {timeout:g}s", url=url
             )
     if reply[0] == "ok":
-        return (reply[1], reply[2]) if fingerprint else reply[1]
+        return reply[1]
     _, name, message, err_url = reply
     cls = getattr(errors, name, errors.ExtractionError)
     if not (isinstance(cls, type) and issubclass(cls, errors.ExtractionError)):
