@@ -71,7 +71,8 @@ class RelatedItem:
 class Embedder(Protocol):
     """Turns texts into L2-normalised ``float32`` vectors of ``dim`` columns."""
 
-    dim: int
+    @property
+    def dim(self) -> int: ...
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
