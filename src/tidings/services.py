@@ -77,19 +77,22 @@ def extract_timeout() -> float:
     return float(config.read("EXTRACT_TIMEOUT"))
 
 
-def embedder() -> Embedder:
-    """The embedding backend named by ``EMBEDDER`` (an embeddings endpoint's URL and key
-    fall back to the LLM endpoint's when ``EMBEDDING_URL`` is empty)."""
+def embedder() -> Embedder | None:
+    """The embedding backend named by ``EMBEDDER`` (``none``: no embeddings). An embeddings
+    endpoint's URL and key fall back to the LLM endpoint's when ``EMBEDDING_URL`` is empty."""
     from tidings.core.stories import make_embedder
 
-    def make() -> Embedder:
+    def make() -> Embedder | None:
+        spec = str(config.read("EMBEDDER"))
+        if spec == "none":
+            return None
         url = str(config.read("EMBEDDING_URL"))
         api_key = str(config.read("EMBEDDING_API_KEY"))
         if not url:
             url = str(config.read("LLM_URL"))
             api_key = api_key or str(config.read("LLM_API_KEY"))
         return make_embedder(
-            str(config.read("EMBEDDER")),
+            spec,
             url=url,
             model=str(config.read("EMBEDDING_MODEL")),
             api_key=api_key,
@@ -97,5 +100,5 @@ def embedder() -> Embedder:
             batch=int(config.read("EMBEDDING_BATCH")),
         )
 
-    result: Embedder = _get("embedder", make)
+    result: Embedder | None = _get("embedder", make)
     return result

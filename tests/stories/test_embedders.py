@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import threading
 import time
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -28,8 +30,11 @@ from tidings.core.stories import (
     HashingEmbedder,
     MiniLMEmbedder,
     OpenAIEmbedder,
+    StoryEngine,
+    StoryInput,
     make_embedder,
 )
+from tidings.core.stories._engine import EMBED_CHARS
 
 DIM = 6
 
@@ -264,3 +269,146 @@ def test_minilm_embeds_offline() -> None:
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2]) + 0.2
+
+
+# --- how the story engine uses an embedder -----------------------------------------------
+
+T0 = datetime(2031, 3, 4, 8, tzinfo=UTC)
+
+
+def _article(article_id: str, title: str, text: str, source: str, hours: int) -> StoryInput:
+    return StoryInput(article_id, title, text, source, T0 + timedelta(hours=hours))
+
+
+# Fictional coverage: a water bill (two outlets), two neighbouring stories, one unrelated.
+WATER = [
+    _article(
+        "bill-1",
+        "Esterra parliament passes the Halden water bill",
+        "The Esterra parliament in Valport passed the Halden water bill on Tuesday by 212 votes"
+        " to 140. Water minister Ilse Marovic said the bill caps tariffs for farms along the"
+        " Halden river and funds new reservoirs. The opposition Green Union voted against it.",
+        "wire.example",
+        0,
+    ),
+    _article(
+        "bill-2",
+        "Halden water bill clears Esterra parliament",
+        "Lawmakers in Valport approved the Halden water bill, 212 to 140, capping farm water"
+        " tariffs along the Halden river. Minister Ilse Marovic welcomed the vote; the Green"
+        " Union opposed the bill and its reservoir spending.",
+        "daily.example",
+        1,
+    ),
+    _article(
+        "protest",
+        "Farmers march in Valport over Halden river tariffs",
+        "Thousands of farmers marched through Valport on Saturday demanding lower water tariffs"
+        " on the Halden river. Organisers from the Green Union said minister Ilse Marovic had"
+        " ignored small farms. Police said the march was peaceful.",
+        "agency.example",
+        30,
+    ),
+    _article(
+        "reservoir",
+        "Marovic opens first Halden reservoir site",
+        "Water minister Ilse Marovic broke ground on the first new reservoir on the Halden river"
+        " near Dornick. The site, funded under the water programme, will store water for farms"
+        " in dry summers, the ministry said.",
+        "northern.example",
+        60,
+    ),
+    _article(
+        "chess",
+        "Okonkwo wins Halvard chess open",
+        "Grandmaster Ada Okonkwo won the Halvard chess open with a round to spare after beating"
+        " the defending champion in 41 moves.",
+        "sport.example",
+        2,
+    ),
+]
+
+
+class KeyedEmbedder:
+    """Texts naming the water bill, or containing ``close``, share one vector; others another."""
+
+    dim = 3
+
+    def __init__(self, close: str) -> None:
+        self.close = close
+        self.name = f"keyed-{close}"
+        self.texts: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        rows = [
+            [1.0, 0.0, 0.0] if "water bill" in t or self.close in t else [0.0, 1.0, 0.0]
+            for t in texts
+        ]
+        return np.asarray(rows, np.float32)
+
+
+class FailingEmbedder:
+    name = "failing"
+    dim = 3
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        raise EmbeddingUnavailableError("the embeddings endpoint timed out", url="http://x/v1")
+
+
+def _water_engine(embedder: Any) -> StoryEngine:
+    engine = StoryEngine(embedder=embedder)
+    for article in WATER:
+        engine.add(article)
+    return engine
+
+
+def _others(engine: StoryEngine, article_id: str) -> list[str]:
+    return [i.article_id for i in engine.related(article_id) if not i.same_story]
+
+
+def test_engine_embeds_each_new_article_once_but_not_duplicates() -> None:
+    embedder = KeyedEmbedder("broke ground")
+    engine = _water_engine(embedder)
+    copy = WATER[0]
+    engine.add(
+        StoryInput("bill-1-copy", copy.title, copy.text, "mirror.example", copy.published),
+        duplicate_of="bill-1",
+    )
+    assert len(embedder.texts) == len(WATER)
+    assert embedder.texts[0].startswith(WATER[0].title + "\n")
+    assert all(len(t) <= EMBED_CHARS for t in embedder.texts)
+
+
+def test_related_stories_are_ranked_by_embedding_closeness_too() -> None:
+    plain = _water_engine(None)
+    others = _others(plain, "bill-1")
+    assert {"protest", "reservoir"} <= set(others) and "chess" not in others
+    # The embedder that finds the reservoir story close to the bill puts it first, the one
+    # that finds the farmers' march close puts that first; nothing unrelated comes in.
+    near_reservoir = _others(_water_engine(KeyedEmbedder("broke ground")), "bill-1")
+    near_march = _others(_water_engine(KeyedEmbedder("marched")), "bill-1")
+    assert near_reservoir.index("reservoir") < near_reservoir.index("protest")
+    assert near_march.index("protest") < near_march.index("reservoir")
+    assert set(near_reservoir) == set(near_march) == set(others)
+    # Stories themselves are decided by term and name evidence alone.
+    assert _water_engine(KeyedEmbedder("marched")).stories() == plain.stories()
+
+
+def test_vectors_survive_a_restore_under_the_same_embedder_only() -> None:
+    engine = _water_engine(KeyedEmbedder("broke ground"))
+    state = [(blob, story) for _, blob, story in engine.export_state()]
+    restored = StoryEngine.restore(state, embedder=KeyedEmbedder("broke ground"))
+    for article_id in engine.stories():
+        assert restored.related(article_id) == engine.related(article_id)
+    # Vectors of another model are not compared with the new one's: ranking as without.
+    other = StoryEngine.restore(state, embedder=KeyedEmbedder("marched"))
+    assert other.related("bill-1") == _water_engine(None).related("bill-1")
+
+
+def test_a_failing_embedder_does_not_stop_assignment(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="tidings.stories"):
+        engine = _water_engine(FailingEmbedder())
+    assert engine.stories() == _water_engine(None).stories()
+    assert engine.related("bill-1") == _water_engine(None).related("bill-1")
+    assert "[embedding_unavailable]" in caplog.text

@@ -164,7 +164,7 @@ SETTINGS: tuple[Setting, ...] = (
         "EMBEDDER",
         "builtin",
         "Embedding backend for stories: builtin (no model), minilm (the minilm extra), "
-        "sentence-transformers:PATH, openai or openai:MODEL (an embeddings endpoint).",
+        "sentence-transformers:PATH, openai or openai:MODEL (an embeddings endpoint), none.",
         str,
     ),
     Setting(

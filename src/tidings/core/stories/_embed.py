@@ -43,6 +43,7 @@ class HashingEmbedder:
 
     def __init__(self, dim: int = 512) -> None:
         self.dim = dim
+        self.name = f"builtin-{dim}"
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), np.float32)
@@ -73,6 +74,7 @@ class SentenceTransformerEmbedder:
         except Exception as exc:
             raise ConfigError(f"cannot load sentence-transformers model from {path}") from exc
         self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.name = f"sentence-transformers:{path}"
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -102,6 +104,7 @@ class MiniLMEmbedder(SentenceTransformerEmbedder):
 
     def __init__(self, *, device: str | None = "cpu") -> None:
         super().__init__(minilm_path(), device=device)
+        self.name = "minilm"
 
 
 class OpenAIEmbedder:
@@ -135,6 +138,7 @@ class OpenAIEmbedder:
             raise ConfigError("EMBEDDER=openai needs EMBEDDING_MODEL (or openai:MODEL)")
         self.url = url.rstrip("/") + "/embeddings"
         self.model = model
+        self.name = f"openai:{model}"
         self.batch = max(1, batch)
         self.retries = retries
         self.backoff = backoff
