@@ -14,6 +14,7 @@ from tidings.core import config
 
 if TYPE_CHECKING:
     from tidings.core.fetch import Fetcher
+    from tidings.core.stories import Embedder
 
 _lock = threading.Lock()
 _instances: dict[str, Any] = {}
@@ -74,3 +75,30 @@ def reset() -> None:
 
 def extract_timeout() -> float:
     return float(config.read("EXTRACT_TIMEOUT"))
+
+
+def embedder() -> Embedder | None:
+    """The embedding backend named by ``EMBEDDER`` (``none``: no embeddings). An embeddings
+    endpoint's URL and key fall back to the LLM endpoint's when ``EMBEDDING_URL`` is empty."""
+    from tidings.core.stories import make_embedder
+
+    def make() -> Embedder | None:
+        spec = str(config.read("EMBEDDER"))
+        if spec == "none":
+            return None
+        url = str(config.read("EMBEDDING_URL"))
+        api_key = str(config.read("EMBEDDING_API_KEY"))
+        if not url:
+            url = str(config.read("LLM_URL"))
+            api_key = api_key or str(config.read("LLM_API_KEY"))
+        return make_embedder(
+            spec,
+            url=url,
+            model=str(config.read("EMBEDDING_MODEL")),
+            api_key=api_key,
+            timeout=float(config.read("EMBEDDING_TIMEOUT")),
+            batch=int(config.read("EMBEDDING_BATCH")),
+        )
+
+    result: Embedder | None = _get("embedder", make)
+    return result

@@ -177,9 +177,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "EMBEDDER",
         "builtin",
-        "Embedding backend: builtin, sentence-transformers:PATH or openai.",
+        "Embedding backend for stories: builtin (no model), minilm (the minilm extra), "
+        "sentence-transformers:PATH, openai or openai:MODEL (an embeddings endpoint), none.",
         str,
     ),
+    Setting(
+        "EMBEDDING_URL",
+        "",
+        "OpenAI-compatible endpoint base URL for EMBEDDER=openai. Empty: LLM_URL.",
+        str,
+    ),
+    Setting("EMBEDDING_MODEL", "", "Model name sent to the embeddings endpoint.", str),
+    Setting(
+        "EMBEDDING_API_KEY",
+        "",
+        "API key for the embeddings endpoint. Empty with EMBEDDING_URL empty: LLM_API_KEY.",
+        str,
+        secret=True,
+    ),
+    Setting("EMBEDDING_TIMEOUT", 30.0, "Seconds allowed for one embeddings call.", float),
+    Setting("EMBEDDING_BATCH", 64, "Texts sent per embeddings call.", int),
 )
 
 _BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

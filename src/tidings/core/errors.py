@@ -152,6 +152,28 @@ class AIBudgetExceededError(AIError):
     code = "ai_budget_exceeded"
 
 
+# --- embeddings -----------------------------------------------------------
+
+
+class EmbeddingError(TidingsError):
+    """An embedding backend could not turn texts into vectors."""
+
+    code = "embedding"
+
+
+class EmbeddingUnavailableError(EmbeddingError):
+    """The embeddings endpoint failed (timeouts, connection, 429, 5xx) after retries,
+    or refused the request."""
+
+    code = "embedding_unavailable"
+
+
+class EmbeddingResponseError(EmbeddingError):
+    """The embeddings endpoint answered with something that is not a list of vectors."""
+
+    code = "embedding_bad_response"
+
+
 class SearchError(TidingsError):
     """The full-text search index could not answer a query."""
 

@@ -20,6 +20,7 @@ from django.db.models import Count, F, Max, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from tidings import services
 from tidings.core.dedupe import NearDuplicateIndex
 from tidings.core.stories import Assignment, StoryEngine, StoryInput
 from tidings.news.models import (
@@ -67,7 +68,14 @@ class _State:
         self.lock = threading.Lock()
         self.synced_seq = -1
         self.dupes = NearDuplicateIndex()
-        self.engine = StoryEngine()
+        self._engine: StoryEngine | None = None
+
+    @property
+    def engine(self) -> StoryEngine:
+        # Made on first use: the embedding backend is loaded then, not at import.
+        if self._engine is None:
+            self._engine = StoryEngine(embedder=services.embedder())
+        return self._engine
 
     def sync(self) -> None:
         last = Article.objects.aggregate(m=Max("story_seq"))["m"]
@@ -87,7 +95,7 @@ class _State:
                 dupes.add(aid, bytes(sig))
             if evidence and story_id:
                 records.append((bytes(evidence), story_id))
-        self.engine = StoryEngine.restore(records)
+        self._engine = StoryEngine.restore(records, embedder=services.embedder())
         self.dupes = dupes
         self.synced_seq = last
 

@@ -5,7 +5,13 @@ persists :meth:`StoryEngine.article_state` blobs and story ids and rebuilds an e
 :meth:`StoryEngine.restore`.
 """
 
-from tidings.core.stories._embed import HashingEmbedder, SentenceTransformerEmbedder, make_embedder
+from tidings.core.stories._embed import (
+    HashingEmbedder,
+    MiniLMEmbedder,
+    OpenAIEmbedder,
+    SentenceTransformerEmbedder,
+    make_embedder,
+)
 from tidings.core.stories._engine import (
     Assignment,
     Embedder,
@@ -20,6 +26,8 @@ __all__ = [
     "Assignment",
     "Embedder",
     "HashingEmbedder",
+    "MiniLMEmbedder",
+    "OpenAIEmbedder",
     "PairModel",
     "RelatedItem",
     "SentenceTransformerEmbedder",

