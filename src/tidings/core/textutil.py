@@ -84,11 +84,12 @@ def _in_document(content: bytes) -> str | None:
     return _codec(match.group(1)) if match else None
 
 
-def _scrub(text: str) -> str:
+def _scrub(text: str, *, surrogates: bool = True) -> str:
+    """``surrogates=False``: the text came from strict UTF-8, which never yields one."""
     if text.startswith("\ufeff"):
         text = text[1:]
     text = _BAD_CONTROLS.sub("", text)
-    return _SURROGATES.sub("\ufffd", text)
+    return _SURROGATES.sub("\ufffd", text) if surrogates else text
 
 
 def decode_bytes(content: bytes, declared: str | None = None) -> str:
@@ -115,7 +116,7 @@ def decode_bytes(content: bytes, declared: str | None = None) -> str:
             except UnicodeDecodeError:
                 continue
     try:
-        return _scrub(content.decode("utf-8"))
+        return _scrub(content.decode("utf-8"), surrogates=False)
     except UnicodeDecodeError:
         pass
     for codec in (header, inner):
