@@ -16,6 +16,7 @@ from tidings.core.errors import ConfigError
 from tidings.news.models import Article, Story
 from tidings.site import _pagestore, prerender
 from tidings.site._pagestore import PageFileCache, fill, page_cache, refresh_ages
+from tidings.site.views import public_page_key
 
 from .factories import make_article, make_related, make_source, make_story
 
@@ -145,3 +146,20 @@ def test_database_store(settings) -> None:
     store = caches.create_connection("pages")
     store.set("article-page:one", b"<html>sample</html>")
     assert store.get("article-page:one") == b"<html>sample</html>"
+
+
+def test_only_the_page_and_its_comment_orders_are_stored(page: Article) -> None:
+    url = page.get_absolute_url()
+    store = caches["pages"]
+    for query in ("", "?comments=top", "?comments=bogus", "?cpage=7", "?utm_source=feed"):
+        assert Client().get(url + query).status_code == 200
+    stored = [public_page_key(page_row(page), url + q) for q in ("", "?comments=top")]
+    assert all(store.get(key) is not None for key in stored)
+    flooded = [public_page_key(page_row(page), url + q) for q in ("?comments=bogus", "?cpage=7")]
+    assert all(store.get(key) is None for key in flooded)
+
+
+def page_row(art: Article) -> Article:
+    from tidings.site.views import _stamped_article
+
+    return _stamped_article(art.pk)

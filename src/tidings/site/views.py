@@ -360,6 +360,18 @@ def public_page_key(art: Article, full_path: str) -> str:
     return "article-page:" + hashlib.md5(parts.encode(), usedforsecurity=False).hexdigest()
 
 
+def _storable(request: HttpRequest) -> bool:
+    """Whether this public page goes to the page store: the page itself or a comment
+    order, never an arbitrary query (any value would make a key, flooding the store)."""
+    if not request.GET:
+        return True
+    if not apps.is_installed("tidings.community") or list(request.GET) != ["comments"]:
+        return False
+    from tidings.community._thread import ORDERS
+
+    return request.GET["comments"] in ORDERS
+
+
 def _stamped_article(article_id: str) -> Article:
     rows = Article.objects.select_related("story", "source").only(*_STAMP_FIELDS)
     return get_object_or_404(rows, pk=article_id)
@@ -374,17 +386,17 @@ def _full_article(with_body: bool = False) -> QuerySet[Article]:
 
 @_cacheable(60)
 def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
-    public = _is_public(request)
+    stored = _is_public(request) and _storable(request)
     # A logged-out reader's page usually comes from the page store: its key needs few columns.
     art = (
         _stamped_article(article_id)
-        if public
+        if stored
         else get_object_or_404(_full_article(), pk=article_id)
     )
     if slug != art.slug:
         return redirect(art.get_absolute_url(), permanent=True)
     origin = f"{request.scheme}://{request.get_host()}"
-    if public:
+    if stored:
         page_key = public_page_key(art, request.get_full_path())
         body: bytes | None = caches["pages"].get(page_key)
         if body is None:
