@@ -45,6 +45,8 @@ def test_bench_ingest_reports_storage_and_story_stage_times(capsys, tmp_path: Pa
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert report["pages"] == 3 and report["extraction_only_pages_per_s"] > 0
+    before, after = report["extraction_only_each"]
+    assert report["extraction_only_pages_per_s"] == pytest.approx((before + after) / 2, abs=0.01)
     (run,) = report["runs"]
     # Each page is served twice under distinct URLs: the second copy is folded.
     assert run["processed"] == 6 and run["stored"] == 6 and run["duplicates"] == 3
