@@ -163,3 +163,29 @@ def page_row(art: Article) -> Article:
     from tidings.site.views import _stamped_article
 
     return _stamped_article(art.pk)
+
+
+def test_stored_page_shows_the_current_age_of_comments(
+    client: Client, page: Article, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.contrib.auth.models import User
+
+    from tidings.community.models import Comment
+
+    author = User.objects.create(username="ada")
+    Comment.objects.create(
+        article=page,
+        author=author,
+        body="A sample comment.",
+        body_html="<p>A sample comment.</p>",
+        created_at=timezone.now() - timedelta(minutes=5),
+    )
+    url = page.get_absolute_url()
+    first = client.get(url).content.decode()
+    assert "data-rel>5 minutes ago</time></a>" in first
+    later = timezone.now() + timedelta(hours=2)
+    fake = types.SimpleNamespace(
+        now=lambda: later, get_current_timezone=timezone.get_current_timezone
+    )
+    monkeypatch.setattr(_pagestore, "timezone", fake)
+    assert "data-rel>2 hours ago</time></a>" in Client().get(url).content.decode()

@@ -24,7 +24,7 @@ from django.core.cache.backends.filebased import FileBasedCache
 from django.utils import timezone
 
 from tidings.core.errors import ConfigError
-from tidings.site._reltime import relative
+from tidings.core.reltime import relative
 
 CSRF_SLOT = b"\x00csrf\x00"
 ORIGIN_SLOT = "\x00origin\x00"

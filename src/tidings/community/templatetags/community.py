@@ -5,6 +5,7 @@
 - ``{% comments_for target %}`` renders the whole comment section;
 - ``{{ article|comment_count }}`` is the number of published comments
   (one query, unless the counts were prefetched);
+- ``{% age comment.created_at %}`` is ``<time data-rel>`` with the relative age;
 - ``{% prefetch_comment_counts articles %}`` fetches the counts of a whole
   list in one query, before a loop that uses ``comment_count``.
 """
@@ -17,10 +18,12 @@ from typing import Any
 from django import template
 from django.db.models import Count
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from tidings.community import _thread, services
 from tidings.community.models import Comment
+from tidings.core.reltime import time_element
 from tidings.news.models import Article, Story
 
 register = template.Library()
@@ -33,6 +36,14 @@ def comments_for(context: template.Context, target: Article | Story) -> SafeStri
     ctx = _thread.thread_context(request, target)
     ctx["csrf_token"] = context.get("csrf_token")
     return render_to_string("community/_thread.html", ctx, request=request)
+
+
+@register.simple_tag
+def age(when: Any) -> SafeString:
+    """A comment's age as ``<time data-rel>``: recomputed when a stored page is served."""
+    if when is None:
+        return mark_safe("")
+    return mark_safe(time_element(when, timezone.now(), timezone.get_current_timezone()))
 
 
 @register.filter

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from datetime import UTC, datetime
+from datetime import datetime
 
 import nh3
 from django import template
@@ -12,8 +12,8 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from tidings.core.reltime import time_element
 from tidings.news.models import Article, Source
-from tidings.site._reltime import exact, relative
 
 register = template.Library()
 
@@ -43,15 +43,7 @@ def reltime(when: datetime | None, css: str = "") -> SafeString:
     """
     if when is None:
         return mark_safe("")
-    tz = timezone.get_current_timezone()
-    now = timezone.now()
-    return format_html(
-        '<time datetime="{}" title="{}" data-rel{}>{}</time>',
-        when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-        exact(when, tz),
-        format_html(' class="{}"', css) if css else "",
-        relative(when, now, tz),
-    )
+    return mark_safe(time_element(when, timezone.now(), timezone.get_current_timezone(), css))
 
 
 @register.filter

@@ -1,14 +1,16 @@
 """Relative times ("2 hours ago", "yesterday") — pure functions, no Django.
 
-The same rules are implemented in ``static/site/site.js`` so that a cached page
-refreshes its ages in the reader's own time zone without drifting.
+The same rules are implemented in the site's ``static/site/site.js`` so that a
+cached page refreshes its ages in the reader's own time zone without drifting;
+a stored page has them recomputed when served (``tidings.site._pagestore``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
+from html import escape
 
-__all__ = ["exact", "relative"]
+__all__ = ["exact", "relative", "time_element"]
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -61,3 +63,16 @@ def exact(when: datetime, tz: tzinfo) -> str:
     name = local.tzname() or ""
     month = _MONTHS[local.month - 1]
     return f"{weekday} {local.day} {month} {local.year}, {local:%H:%M} {name}".strip()
+
+
+def time_element(when: datetime, now: datetime, tz: tzinfo, css: str = "") -> str:
+    """``<time datetime=... title=... data-rel>`` with the relative age as text.
+
+    ``datetime`` is UTC ISO 8601; ``data-rel`` marks the text as an age to recompute.
+    """
+    stamp = when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    klass = f' class="{escape(css)}"' if css else ""
+    return (
+        f'<time datetime="{stamp}" title="{escape(exact(when, tz))}" data-rel{klass}>'
+        f"{escape(relative(when, now, tz))}</time>"
+    )

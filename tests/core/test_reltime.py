@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tidings.site._reltime import exact, relative
+from tidings.core.reltime import exact, relative
 
 NOW = datetime(2025, 6, 30, 9, 0, tzinfo=UTC)
 TOKYO = ZoneInfo("Asia/Tokyo")  # UTC+9: 18:00 on 30 Jun
