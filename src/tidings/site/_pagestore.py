@@ -39,10 +39,11 @@ def page_cache(spec: str, data_dir: Path) -> dict[str, Any]:
     """The ``CACHES["pages"]`` entry for the ``PAGE_CACHE`` setting."""
     common: dict[str, Any] = {"TIMEOUT": PAGE_SECONDS, "KEY_PREFIX": "tidings"}
     if spec == "file":
+        # About 10 KB a page once compressed: at most ~200 MB on disk.
         return common | {
             "BACKEND": "tidings.site._pagestore.PageFileCache",
             "LOCATION": str(data_dir / "cache" / "pages"),
-            "OPTIONS": {"MAX_ENTRIES": 50_000, "CULL_FREQUENCY": 4},
+            "OPTIONS": {"MAX_ENTRIES": 20_000, "CULL_FREQUENCY": 4},
         }
     if spec == "db":
         return common | {
