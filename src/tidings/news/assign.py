@@ -31,6 +31,7 @@ from tidings.news.models import (
     Story,
     Topic,
 )
+from tidings.news.pipeline import UNTITLED
 from tidings.news.worker_id import heartbeat
 
 log = logging.getLogger("tidings.stories")
@@ -188,7 +189,8 @@ def _assign_one(article: Article) -> None:
         result = eng.add(
             StoryInput(
                 id=article.pk,
-                title=article.title,
+                # A placeholder title would make every untitled article look alike.
+                title="" if article.title == UNTITLED else article.title,
                 text=article.text,
                 source=article.source.name,
                 # Not the publication time. The pair model learnt time from a corpus

@@ -580,7 +580,7 @@ def store_article(
     text = extracted.text
     prints = fingerprints or Fingerprints.of(extracted)
     chash = prints.content_hash
-    title = (extracted.title or entry.title or "Untitled").strip()[:1000]
+    title = (extracted.title or entry.title or UNTITLED).strip()[:1000]
     language = prints.language or entry.feed.source.language or ""
     source = entry.feed.source
     exact = (
@@ -626,6 +626,10 @@ def store_article(
         _finish(entry, stored, Entry.State.DUPLICATE)
         return stored
     return article
+
+
+#: The title shown for an article that has none (it is no evidence of what it is about).
+UNTITLED = "Untitled"
 
 
 def _category(entry: Entry) -> str:
