@@ -27,7 +27,14 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from tidings.core.stories import Embedder, StoryEngine, StoryInput, evaluate, evaluate_related
+from tidings.core.stories import (
+    Embedder,
+    StoryEngine,
+    StoryInput,
+    evaluate,
+    evaluate_related,
+    evaluate_related_by_label,
+)
 from tidings.core.stories.train import load_jsonl, to_input
 
 
@@ -220,6 +227,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures.update(evaluate_related(related, labels))
     for key, value in figures.items():
         print(f"{key:20} {value:8.3f}")
+    if label_key == "topic":
+        print(f"\n{'by topic':32}{'articles':>9}{'hit@1':>8}{'P@5':>8}")
+        for label, row in evaluate_related_by_label(related, labels).items():
+            print(
+                f"{label[:32]:32}{int(row['queries']):>9}"
+                f"{row['hit_at_1']:>8.3f}{row['p_at_5']:>8.3f}"
+            )
     return 0
 
 

@@ -19,7 +19,7 @@ from tidings.core.stories._engine import (
     StoryEngine,
     StoryInput,
 )
-from tidings.core.stories._metrics import evaluate, evaluate_related
+from tidings.core.stories._metrics import evaluate, evaluate_related, evaluate_related_by_label
 from tidings.core.stories._model import PairModel
 
 __all__ = [
@@ -35,5 +35,6 @@ __all__ = [
     "StoryInput",
     "evaluate",
     "evaluate_related",
+    "evaluate_related_by_label",
     "make_embedder",
 ]

@@ -48,22 +48,49 @@ def evaluate_related(
     P@5 is divided by ``min(5, other articles with the label)``; articles whose label has no
     other article are skipped.
     """
+    per_query = _related_queries(related, labels)
+    counted = len(per_query) or 1
+    return {
+        "hit_at_1": sum(hit for _, hit, _ in per_query) / counted,
+        "p_at_5": sum(p5 for _, _, p5 in per_query) / counted,
+        "queries": float(len(per_query)),
+    }
+
+
+def evaluate_related_by_label(
+    related: Mapping[str, Sequence[str]], labels: Mapping[str, str]
+) -> dict[str, dict[str, float]]:
+    """The figures of :func:`evaluate_related` for each label on its own."""
+    grouped: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for label, hit, p5 in _related_queries(related, labels):
+        grouped[label].append((hit, p5))
+    return {
+        label: {
+            "hit_at_1": sum(h for h, _ in rows) / len(rows),
+            "p_at_5": sum(p for _, p in rows) / len(rows),
+            "queries": float(len(rows)),
+        }
+        for label, rows in sorted(grouped.items())
+    }
+
+
+def _related_queries(
+    related: Mapping[str, Sequence[str]], labels: Mapping[str, str]
+) -> list[tuple[str, float, float]]:
+    """``(label, hit@1, P@5)`` of every article whose label has another article."""
     members: dict[str, int] = defaultdict(int)
     for label in labels.values():
         members[label] += 1
-    hits = precision = 0.0
-    counted = 0
+    out = []
     for article, label in labels.items():
         others = members[label] - 1
         if others <= 0:
             continue
         ranked = list(related.get(article, ()))
-        counted += 1
-        hits += 1.0 if ranked and labels.get(ranked[0]) == label else 0.0
+        hit = 1.0 if ranked and labels.get(ranked[0]) == label else 0.0
         good = sum(1 for r in ranked[:5] if labels.get(r) == label)
-        precision += good / min(5, others)
-    counted = counted or 1
-    return {"hit_at_1": hits / counted, "p_at_5": precision / counted, "queries": float(counted)}
+        out.append((label, hit, good / min(5, others)))
+    return out
 
 
 def _f1(p: float, r: float) -> float:
