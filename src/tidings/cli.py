@@ -40,6 +40,11 @@ def _migrate(verbosity: int = 0) -> None:
     call_command("migrate", interactive=False, verbosity=verbosity)
     # The page store's table when PAGE_CACHE=db (nothing otherwise).
     call_command("createcachetable", verbosity=verbosity)
+    # Pages rendered by another version of the code (templates, views) are not
+    # served: every start and every upgrade runs this. The idle worker renders again.
+    from django.core.cache import caches
+
+    caches["pages"].clear()
 
 
 # --- commands ------------------------------------------------------------------------------

@@ -189,3 +189,13 @@ def test_stored_page_shows_the_current_age_of_comments(
     )
     monkeypatch.setattr(_pagestore, "timezone", fake)
     assert "data-rel>2 hours ago</time></a>" in Client().get(url).content.decode()
+
+
+def test_migrate_empties_the_page_store(client: Client, page: Article) -> None:
+    from tidings.cli import _migrate
+
+    client.get(page.get_absolute_url())
+    key = public_page_key(page_row(page), page.get_absolute_url())
+    assert caches["pages"].get(key) is not None
+    _migrate()  # what `tidings migrate` and `tidings serve` run first
+    assert caches["pages"].get(key) is None
