@@ -40,8 +40,12 @@ def _migrate(verbosity: int = 0) -> None:
     call_command("migrate", interactive=False, verbosity=verbosity)
     # The page store's table when PAGE_CACHE=db (nothing otherwise).
     call_command("createcachetable", verbosity=verbosity)
-    # Pages rendered by another version of the code (templates, views) are not
-    # served: every start and every upgrade runs this. The idle worker renders again.
+
+
+def _forget_pages() -> None:
+    """Empty the page store: pages rendered by another version of the code (templates,
+    views) are never served. Run by ``migrate`` (every upgrade) and by ``serve`` at start;
+    the idle worker renders them again."""
     from django.core.cache import caches
 
     caches["pages"].clear()
@@ -99,6 +103,7 @@ def _env_value(value: object) -> str:
 def cmd_migrate(args: argparse.Namespace) -> int:
     _django()
     _migrate(verbosity=1)
+    _forget_pages()
     return 0
 
 
@@ -304,6 +309,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     _django()
     _migrate()
+    _forget_pages()
     import uvicorn
 
     from tidings.news import bootstrap
