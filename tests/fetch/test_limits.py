@@ -304,9 +304,26 @@ def test_retries_stop_at_the_deadline(
 # --- politeness --------------------------------------------------------------------------
 
 
-def _slow_ok(h: BaseHTTPRequestHandler) -> None:
-    time.sleep(0.3)
-    reply(h, 200, b"ok")
+class _Busy:
+    """Requests inside the slow route's pause at once, and the most seen.
+
+    Counted around the pause only: the server's own count drops after the reply is
+    written, so a client may already have sent its next request (a false extra).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now = 0
+        self.peak = 0
+
+    def route(self, h: BaseHTTPRequestHandler) -> None:
+        with self.lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        time.sleep(0.3)
+        with self.lock:
+            self.now -= 1
+        reply(h, 200, b"ok")
 
 
 def _in_parallel(fetcher: Fetcher, urls: list[str]) -> list[BaseException]:
@@ -329,24 +346,26 @@ def _in_parallel(fetcher: Fetcher, urls: list[str]) -> list[BaseException]:
 def test_per_host_concurrency_limit(
     server: LocalServer, make_fetcher: Callable[..., Fetcher]
 ) -> None:
-    server.routes["/slow"] = _slow_ok
+    busy = _Busy()
+    server.routes["/slow"] = busy.route
     fetcher = make_fetcher(allow_hosts=LOCAL, per_host_concurrency=2)
     assert _in_parallel(fetcher, [server.url(f"/slow?{i}") for i in range(6)]) == []
     assert len(server.seen) == 6
-    assert server.peak == 2
+    assert busy.peak == 2
 
 
 def test_concurrency_limit_is_per_host(
     server: LocalServer, make_fetcher: Callable[..., Fetcher]
 ) -> None:
-    server.routes["/slow"] = _slow_ok
+    busy = _Busy()
+    server.routes["/slow"] = busy.route
     names = {"a.test": LOCAL, "b.test": LOCAL}
     fetcher = make_fetcher(
         allow_hosts=LOCAL, per_host_concurrency=2, resolver=lambda host, port: names[host]
     )
     urls = [f"http://{h}:{server.port}/slow?{i}" for h in names for i in range(4)]
     assert _in_parallel(fetcher, urls) == []
-    assert server.peak == 4
+    assert busy.peak == 4
 
 
 def test_per_host_delay(server: LocalServer, make_fetcher: Callable[..., Fetcher]) -> None:
