@@ -153,16 +153,10 @@ def test_only_the_page_and_its_comment_orders_are_stored(page: Article) -> None:
     store = caches["pages"]
     for query in ("", "?comments=top", "?comments=bogus", "?cpage=7", "?utm_source=feed"):
         assert Client().get(url + query).status_code == 200
-    stored = [public_page_key(page_row(page), url + q) for q in ("", "?comments=top")]
+    stored = [public_page_key(page, url + q) for q in ("", "?comments=top")]
     assert all(store.get(key) is not None for key in stored)
-    flooded = [public_page_key(page_row(page), url + q) for q in ("?comments=bogus", "?cpage=7")]
+    flooded = [public_page_key(page, url + q) for q in ("?comments=bogus", "?cpage=7")]
     assert all(store.get(key) is None for key in flooded)
-
-
-def page_row(art: Article) -> Article:
-    from tidings.site.views import _stamped_article
-
-    return _stamped_article(art.pk)
 
 
 def test_stored_page_shows_the_current_age_of_comments(
@@ -195,7 +189,7 @@ def test_migrate_empties_the_page_store(client: Client, page: Article, capsys) -
     from tidings import cli
 
     client.get(page.get_absolute_url())
-    key = public_page_key(page_row(page), page.get_absolute_url())
+    key = public_page_key(page, page.get_absolute_url())
     assert caches["pages"].get(key) is not None
     assert cli.main(["sources"]) == 0  # other commands leave it alone
     assert caches["pages"].get(key) is not None

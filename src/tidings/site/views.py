@@ -6,6 +6,7 @@ duplicates); an empty list shows nothing rather than invented content.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -19,7 +20,8 @@ from django.apps import apps
 from django.contrib import messages
 from django.core.cache import cache, caches
 from django.core.paginator import EmptyPage, Page, Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connections, router
+from django.db.models import Count, F, Field, Model, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import get_token
@@ -304,22 +306,61 @@ _CSRF_SLOT = b'name="csrfmiddlewaretoken" value="' + CSRF_SLOT + b'"'
 # What the page key needs: every column the page shows that can change, of the
 # article (``changed_at`` moves with its story, topics, cards and copies), of its
 # story (counts, headline, a merge) and of its source (name, icons).
-_STAMP_FIELDS = (
-    "id", "title", "fetched_at", "updated_at", "changed_at", "story", "duplicate_of", "source",
-    "story__headline", "story__article_count", "story__outlet_count", "story__last_updated_at",
-    "story__merged_into", "source__name", "source__favicon_url", "source__logo_url",
-)  # fmt: skip
+_STAMP_COLUMNS = (
+    ("a", Article, ("title", "fetched_at", "updated_at", "changed_at", "story", "duplicate_of")),
+    ("so", Source, ("name", "favicon_url", "logo_url")),
+    ("st", Story, ("headline", "article_count", "outlet_count", "last_updated_at", "merged_into")),
+)
+
+
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
+@functools.cache
+def _stamp_sql(db: str) -> str:
+    """One plain query for the page key's columns (the ORM would cost more to build it
+    than the database takes to run it, on every logged-out view of an article)."""
+    quote = connections[db].ops.quote_name
+    names = [
+        f"{alias}.{quote(_field(model, name).column)}"
+        for alias, model, fields in _STAMP_COLUMNS
+        for name in fields
+    ]
+    article, source, story = (quote(m._meta.db_table) for _, m, _ in _STAMP_COLUMNS)
+    story_fk, source_fk = (
+        quote(_field(Article, "story").column),
+        quote(_field(Article, "source").column),
+    )
+    return (
+        f"SELECT {', '.join(names)} FROM {article} a "
+        f"JOIN {source} so ON so.id = a.{source_fk} "
+        f"LEFT JOIN {story} st ON st.id = a.{story_fk} WHERE a.id = %s"
+    )
+
+
+def _page_stamp(article_id: str) -> tuple[str, str] | None:
+    """The article's title and the stamp of everything its page shows but the
+    comment thread; None for an unknown article."""
+    db = router.db_for_read(Article)
+    with connections[db].cursor() as cursor:
+        cursor.execute(_stamp_sql(db), [article_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return row[0], "|".join(map(str, row))
 
 
 def _stamp(art: Article) -> str:
-    parts: list[object] = [
-        art.fetched_at.timestamp(), art.updated_at, art.changed_at.timestamp(), art.story_id,
-        art.duplicate_of_id, art.source.name, art.source.favicon_url, art.source.logo_url,
-    ]  # fmt: skip
-    if (story := art.story) is not None:
-        parts += [story.headline, story.article_count, story.outlet_count]
-        parts += [story.last_updated_at, story.merged_into_id]
-    return "|".join(map(str, parts))
+    """The same columns as ``_page_stamp``, read off a loaded article."""
+    owners = {"a": art, "so": art.source, "st": art.story}
+    return "|".join(
+        str(getattr(owners[alias], _field(model, name).attname, None))
+        for alias, model, fields in _STAMP_COLUMNS
+        for name in fields
+    )
 
 
 def _thread_stamp(art: Article) -> str:
@@ -348,7 +389,7 @@ def _is_public(request: HttpRequest) -> bool:
     return set(request.GET) <= _PAGE_PARAMS
 
 
-def public_page_key(art: Article, full_path: str) -> str:
+def public_page_key(art: Article, full_path: str, stamp: str | None = None) -> str:
     """The key of the stored page every logged-out reader gets.
 
     The key holds everything the page shows that can change: the article's stamp
@@ -356,7 +397,10 @@ def public_page_key(art: Article, full_path: str) -> str:
     path with its comment order and page. Nothing reader-specific is stored: the
     CSRF token, the site's origin and the ages are put back per request.
     """
-    parts = f"{art.pk}|{_stamp(art)}|{_thread_stamp(art)}|{full_path}"
+    if stamp is None:
+        found = _page_stamp(art.pk)
+        stamp = found[1] if found is not None else ""
+    parts = f"{art.pk}|{stamp}|{_thread_stamp(art)}|{full_path}"
     return "article-page:" + hashlib.md5(parts.encode(), usedforsecurity=False).hexdigest()
 
 
@@ -372,11 +416,6 @@ def _storable(request: HttpRequest) -> bool:
     return request.GET["comments"] in ORDERS
 
 
-def _stamped_article(article_id: str) -> Article:
-    rows = Article.objects.select_related("story", "source").only(*_STAMP_FIELDS)
-    return get_object_or_404(rows, pk=article_id)
-
-
 def _full_article(with_body: bool = False) -> QuerySet[Article]:
     body = () if with_body else ("text", "html")
     return Article.objects.select_related("source", "story").defer(
@@ -386,27 +425,29 @@ def _full_article(with_body: bool = False) -> QuerySet[Article]:
 
 @_cacheable(60)
 def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
-    stored = _is_public(request) and _storable(request)
-    # A logged-out reader's page usually comes from the page store: its key needs few columns.
-    art = (
-        _stamped_article(article_id)
-        if stored
-        else get_object_or_404(_full_article(), pk=article_id)
-    )
-    if slug != art.slug:
-        return redirect(art.get_absolute_url(), permanent=True)
+    if not (_is_public(request) and _storable(request)):
+        art = get_object_or_404(_full_article(), pk=article_id)
+        if slug != art.slug:
+            return redirect(art.get_absolute_url(), permanent=True)
+        return _render_article(request, art, f"{request.scheme}://{request.get_host()}")
+    # A logged-out reader's page usually comes from the page store: its key needs
+    # one row of a few columns and the comment thread's stamp.
+    if (found := _page_stamp(article_id)) is None:
+        raise Http404("No article with that id")
+    title, stamp = found
+    shell = Article(id=article_id, title=title)
+    if slug != shell.slug:
+        return redirect(shell.get_absolute_url(), permanent=True)
+    page_key = public_page_key(shell, request.get_full_path(), stamp)
+    body: bytes | None = caches["pages"].get(page_key)
+    if body is None:
+        # Rendered once for every logged-out reader: the origin stays a slot.
+        full = get_object_or_404(_full_article(with_body=True), pk=article_id)
+        response = _render_article(request, _keep_thread_count(shell, full), ORIGIN_SLOT)
+        body = _CSRF_VALUE.sub(_CSRF_SLOT, response.content)
+        caches["pages"].set(page_key, body)
     origin = f"{request.scheme}://{request.get_host()}"
-    if stored:
-        page_key = public_page_key(art, request.get_full_path())
-        body: bytes | None = caches["pages"].get(page_key)
-        if body is None:
-            # Rendered once for every logged-out reader: the origin stays a slot.
-            full = get_object_or_404(_full_article(with_body=True), pk=article_id)
-            response = _render_article(request, _keep_thread_count(art, full), ORIGIN_SLOT)
-            body = _CSRF_VALUE.sub(_CSRF_SLOT, response.content)
-            caches["pages"].set(page_key, body)
-        return HttpResponse(fill(body, csrf_token=get_token(request), origin=origin))
-    return _render_article(request, art, origin)
+    return HttpResponse(fill(body, csrf_token=get_token(request), origin=origin))
 
 
 def _render_article(request: HttpRequest, art: Article, origin: str) -> HttpResponse:
