@@ -15,7 +15,7 @@ from django.utils import timezone
 from tidings.core.errors import ConfigError
 from tidings.news.models import Article, Story
 from tidings.site import _pagestore, prerender
-from tidings.site._pagestore import PageFileCache, fill, page_cache, refresh_ages
+from tidings.site._pagestore import PageFileCache, page_cache, refresh_ages, serve_stored
 from tidings.site.views import public_page_key
 
 from .factories import make_article, make_related, make_source, make_story
@@ -54,23 +54,33 @@ def test_ages_are_recomputed_when_served() -> None:
 
 def test_slots_are_filled_per_request() -> None:
     stored = b'<a href="\x00origin\x00/article/x/"><input value="\x00csrf\x00">'
-    out = fill(stored, csrf_token="tok", origin="https://news.example").decode()
-    assert out == '<a href="https://news.example/article/x/"><input value="tok">'
+    out, etag = serve_stored(stored, "k", csrf_token="tok", origin="https://news.example")
+    assert out.decode() == '<a href="https://news.example/article/x/"><input value="tok">'
+    # The ETag follows the page and the origin, not the per-request token.
+    assert serve_stored(stored, "k", csrf_token="other", origin="https://news.example")[1] == etag
+    assert serve_stored(stored, "k2", csrf_token="tok", origin="https://news.example")[1] != etag
+    assert serve_stored(stored, "k", csrf_token="tok", origin="http://127.0.0.1")[1] != etag
 
 
 def test_stored_page_shows_the_current_age(
     client: Client, page: Article, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries
 ) -> None:
     url = page.get_absolute_url()
-    assert "10 minutes ago" in client.get(url).content.decode()
+    first = client.get(url)
+    assert "10 minutes ago" in first.content.decode()
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     later = timezone.now() + timedelta(hours=3)
     fake = types.SimpleNamespace(
         now=lambda: later, get_current_timezone=timezone.get_current_timezone
     )
     monkeypatch.setattr(_pagestore, "timezone", fake)
     with django_assert_num_queries(STORED_VIEW_QUERIES):
-        html = Client().get(url).content.decode()
+        response = Client().get(url)
+    html = response.content.decode()
     assert "3 hours ago" in html and "10 minutes ago" not in html
+    # What the reader sees changed: a browser's copy from before is not "not modified".
+    assert response["ETag"] != first["ETag"]
+    assert Client().get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
 
 
 def test_stored_page_links_to_the_host_the_reader_used(
@@ -138,6 +148,24 @@ def test_file_store_bounds_its_size(tmp_path: Path) -> None:
         store.set(f"page-{i}", b"x" * 100)
     assert len(list(tmp_path.glob("*.djcache"))) <= 10 + store.CHECK_EVERY
     assert store.get("page-39") == b"x" * 100
+
+
+def test_file_store_keeps_pages_as_they_are(tmp_path: Path) -> None:
+    store = PageFileCache(str(tmp_path), {"TIMEOUT": 60})
+    page = "<html><p>Harbour ferry returns (sample)</p></html>".encode() * 50
+    store.set("page", page)
+    (path,) = tmp_path.glob("*.djcache")
+    assert page in path.read_bytes()  # a plain read serves it: nothing to decompress
+    assert store.get("page") == page
+    store.set("other", {"not": "a page"})  # any other value as the stock backend keeps it
+    assert store.get("other") == {"not": "a page"}
+    assert store.touch("page", 120) and store.get("page") == page
+    assert not store.touch("missing")
+    store.set("old", b"gone", timeout=-1)
+    assert store.get("old", "default") == "default"  # expired
+    # A file written in another format (an older version's) is a miss, not an error.
+    path.write_bytes(path.read_bytes()[: -len(page) - 1] + b"\x78\x9c")
+    assert store.get("page") is None
 
 
 def test_database_store(settings) -> None:

@@ -4,9 +4,9 @@ A fresh temporary database is filled with synthetic articles (with stories,
 related links, topics, syndicated copies and comments when the comments app
 is installed), and their pages are pre-rendered as the worker does while idle;
 the site is started under uvicorn exactly as ``tidings serve`` runs it, with one
-extra bare view; a keep-alive HTTP/1.1 load generator then measures each target
-in turn, twice: throughput (requests/s) with several connections kept busy, and
-latency (p50/p95/p99) with one reader at a time -- under a saturating load every
+extra bare view; a keep-alive HTTP/1.1 load generator (each connection a browser
+that keeps the cookies it is given) then measures each target in turn, twice:
+throughput (requests/s) with several connections kept busy, and latency (p50/p95/p99) with one reader at a time -- under a saturating load every
 request also waits for the ones queued before it, so loaded latencies (also
 printed) only restate the throughput.
 
@@ -45,6 +45,8 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from tidings.core import config
 
 BARE_PATH = "/bench/bare"
 URL_SAMPLE = 8000  # distinct articles requested at most (first views are never repeated)
@@ -320,11 +322,19 @@ async def _one_connection(
     port: int, paths: Iterator[str], deadline: float, latencies: list[float], errors: list[int]
 ) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    # Each connection is one reader's browser: it sends back the cookies it was given
+    # (the CSRF cookie of the first page), as a reader going from article to article does.
+    cookies: dict[str, str] = {}
     try:
         while time.perf_counter() < deadline:
             if (target := next(paths, None)) is None:
                 break
-            request = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n\r\n"
+            cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+            request = (
+                f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n"
+                + (f"Cookie: {cookie}\r\n" if cookie else "")
+                + "\r\n"
+            )
             start = time.perf_counter()
             writer.write(request.encode())
             status = int((await reader.readline()).split()[1])
@@ -332,6 +342,9 @@ async def _one_connection(
             while (line := await reader.readline()) not in (b"\r\n", b""):
                 key, _, value = line.decode("latin-1").partition(":")
                 headers[key.strip().lower()] = value.strip()
+                if key.strip().lower() == "set-cookie":
+                    name, _, rest = value.strip().partition("=")
+                    cookies[name] = rest.split(";", 1)[0]
             if "content-length" in headers:
                 await reader.readexactly(int(headers["content-length"]))
             elif headers.get("transfer-encoding") == "chunked":
@@ -638,7 +651,8 @@ def _table(
 ) -> None:
     print(
         f"tidings bench web: {args.articles:,} articles, {engine}, "
-        f"uvicorn ({args.workers} process{'es' if args.workers > 1 else ''}, a pool of threads), "
+        f"uvicorn ({args.workers} process{'es' if args.workers > 1 else ''}, "
+        f"{config.read('WEB_THREADS')} page threads), "
         f"{args.seconds:g} s per target"
     )
     print(f"{'':34}" + "".join(f"{_LABELS[name]:>18}" for name in results))

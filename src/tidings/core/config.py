@@ -25,6 +25,13 @@ def _bool(raw: str) -> bool:
     raise ValueError(f"expected a boolean (true/false), got {raw!r}")
 
 
+def _count(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError(f"must be at least 1, not {value}")
+    return value
+
+
 def _list(raw: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
@@ -87,6 +94,20 @@ SETTINGS: tuple[Setting, ...] = (
         "The worker pre-renders, while idle, the pages of articles changed in the last N hours "
         "(0: never).",
         int,
+    ),
+    Setting(
+        "WEB_THREADS",
+        4,
+        "Threads per web process serving pages (a few overlap database and file waits; more "
+        "only pass the interpreter lock around).",
+        _count,
+    ),
+    Setting(
+        "WEB_STREAM_THREADS",
+        16,
+        "Threads per web process for AI requests, which wait on a model and may stream for "
+        "seconds: at most this many at once, without slowing pages.",
+        _count,
     ),
     Setting(
         "EMAIL_URL",

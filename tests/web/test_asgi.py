@@ -1,0 +1,90 @@
+"""The served application: AI requests have their own threads and never starve pages."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+import types
+from typing import Any
+
+import pytest
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path, reverse
+
+from tidings.web.asgi import STREAM_PREFIX, make_application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_every_ai_endpoint_is_under_the_stream_prefix() -> None:
+    for url in (
+        reverse("ai_article", args=["0" * 32, "summary"]),
+        reverse("ai_story", args=["0" * 32]),
+    ):
+        assert url.startswith(STREAM_PREFIX)
+
+
+async def _get(app: Any, target: str) -> tuple[int, bytes]:
+    sent: list[dict[str, Any]] = []
+    request_sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal request_sent
+        if not request_sent:
+            request_sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.sleep(3600)  # the client stays connected
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": target, "raw_path": target.encode(), "query_string": b"",
+        "root_path": "", "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+    }  # fmt: skip
+    await app(scope, receive, send)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+def test_a_page_is_served_while_every_ai_thread_is_busy(settings, monkeypatch) -> None:
+    release = threading.Event()
+    entered = threading.Event()
+
+    def slow_answer(request: HttpRequest) -> HttpResponse:
+        entered.set()
+        release.wait(10)  # a model taking its time
+        return HttpResponse("answer")
+
+    def page(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("page")
+
+    urls = types.ModuleType("tidings_test_asgi_urls")
+    urls.urlpatterns = [  # type: ignore[attr-defined]
+        path(STREAM_PREFIX.strip("/") + "/slow", slow_answer),
+        path("page", page),
+        path("", include(settings.ROOT_URLCONF)),
+    ]
+    monkeypatch.setitem(sys.modules, urls.__name__, urls)
+    settings.ROOT_URLCONF = urls.__name__
+    monkeypatch.setenv("TIDINGS_WEB_THREADS", "1")
+    monkeypatch.setenv("TIDINGS_WEB_STREAM_THREADS", "1")
+    app = make_application()
+
+    async def scenario() -> tuple[tuple[int, bytes], tuple[int, bytes]]:
+        slow = asyncio.ensure_future(_get(app, STREAM_PREFIX + "slow"))
+        await asyncio.get_running_loop().run_in_executor(None, entered.wait, 10)
+        try:
+            # The only AI thread is taken; the page still gets an answer at once.
+            served = await asyncio.wait_for(_get(app, "/page"), timeout=10)
+        finally:
+            release.set()
+        return served, await asyncio.wait_for(slow, timeout=10)
+
+    served, answered = asyncio.run(scenario())
+    assert served == (200, b"page")
+    assert answered == (200, b"answer")
