@@ -152,7 +152,7 @@ def test_file_store_bounds_its_size(tmp_path: Path) -> None:
 
 def test_file_store_keeps_pages_as_they_are(tmp_path: Path) -> None:
     store = PageFileCache(str(tmp_path), {"TIMEOUT": 60})
-    page = "<html><p>Harbour ferry returns (sample)</p></html>".encode() * 50
+    page = b"<html><p>Harbour ferry returns (sample)</p></html>" * 50
     store.set("page", page)
     (path,) = tmp_path.glob("*.djcache")
     assert page in path.read_bytes()  # a plain read serves it: nothing to decompress
@@ -181,9 +181,9 @@ def test_only_the_page_and_its_comment_orders_are_stored(page: Article) -> None:
     store = caches["pages"]
     for query in ("", "?comments=top", "?comments=bogus", "?cpage=7", "?utm_source=feed"):
         assert Client().get(url + query).status_code == 200
-    stored = [public_page_key(page, url + q) for q in ("", "?comments=top")]
+    stored = [public_page_key(page.pk, url + q) for q in ("", "?comments=top")]
     assert all(store.get(key) is not None for key in stored)
-    flooded = [public_page_key(page, url + q) for q in ("?comments=bogus", "?cpage=7")]
+    flooded = [public_page_key(page.pk, url + q) for q in ("?comments=bogus", "?cpage=7")]
     assert all(store.get(key) is None for key in flooded)
 
 
@@ -217,7 +217,7 @@ def test_migrate_empties_the_page_store(client: Client, page: Article, capsys) -
     from tidings import cli
 
     client.get(page.get_absolute_url())
-    key = public_page_key(page, page.get_absolute_url())
+    key = public_page_key(page.pk, page.get_absolute_url())
     assert caches["pages"].get(key) is not None
     assert cli.main(["sources"]) == 0  # other commands leave it alone
     assert caches["pages"].get(key) is not None

@@ -128,7 +128,15 @@ def _published_count(target: Article | Story) -> int:
 
 
 def thread_stamp(target: Article | Story) -> str:
-    """A value that changes whenever what a logged-out reader sees of the thread does.
+    """``stamp_of`` the target's thread; its published count is kept on the target."""
+    stamp, published = stamp_of(target_kind(target), str(target.pk))
+    setattr(target, COUNT_ATTR, published)  # saves the thread its count query
+    return stamp
+
+
+def stamp_of(kind: str, pk: str) -> tuple[str, int]:
+    """A value that changes whenever what a logged-out reader sees of the thread of
+    ``kind`` ("article" or "story") ``pk`` does, and its published comment count.
 
     One small grouped query: per status, the number of comments, their id sum,
     the newest id, the latest edit and the like total -- so a new comment, an
@@ -140,7 +148,7 @@ def thread_stamp(target: Article | Story) -> str:
     # running it, and it runs on every logged-out view of an article.
     db = router.db_for_read(Comment)
     quote = connections[db].ops.quote_name
-    field = Comment._meta.get_field(target_kind(target))
+    field = Comment._meta.get_field(kind)
     assert isinstance(field, models.ForeignKey)
     column = quote(field.column)
     sql = (
@@ -148,9 +156,8 @@ def thread_stamp(target: Article | Story) -> str:
         f"SUM(score) FROM {quote(Comment._meta.db_table)} WHERE {column} = %s GROUP BY status"
     )
     with connections[db].cursor() as cursor:
-        cursor.execute(sql, [target.pk])
+        cursor.execute(sql, [pk])
         rows = cursor.fetchall()
     stamp = sorted(tuple(row) for row in rows)
     published = next((row[1] for row in stamp if row[0] == Comment.Status.PUBLISHED), 0)
-    setattr(target, COUNT_ATTR, published)  # saves the thread its count query
-    return repr(stamp)
+    return repr(stamp), int(published)

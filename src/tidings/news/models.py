@@ -183,6 +183,13 @@ class Story(models.Model):
         return reverse("story", args=[self.id])
 
 
+def article_slug(title: str) -> str:
+    """The slug of an article's URL, from its title."""
+    from tidings.core.urls import slugify
+
+    return slugify(title) or "article"
+
+
 class Article(models.Model):
     class StoryState(models.TextChoices):
         PENDING = "pending"
@@ -245,9 +252,7 @@ class Article(models.Model):
 
     @property
     def slug(self) -> str:
-        from tidings.core.urls import slugify
-
-        return slugify(self.title) or "article"
+        return article_slug(self.title)
 
     @property
     def sort_time(self):  # type: ignore[no-untyped-def]

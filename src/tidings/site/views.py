@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.safestring import mark_safe
 
-from tidings.news.models import Article, Feed, RelatedLink, Source, Story, Topic
+from tidings.news.models import Article, Feed, RelatedLink, Source, Story, Topic, article_slug
 from tidings.site import search as search_backend
 from tidings.site._health import FeedHealth, feed_health
 from tidings.site._pagestore import CSRF_SLOT, ORIGIN_SLOT, serve_stored
@@ -364,23 +364,23 @@ def _stamp(art: Article) -> str:
     )
 
 
-def _thread_stamp(art: Article) -> str:
-    """The comment thread's stamp, or "" while the comments app is not installed."""
+def _thread_stamp(article_id: str) -> tuple[str, int | None]:
+    """The article's comment thread stamp and published count ("" and None while the
+    comments app is not installed)."""
     if not apps.is_installed("tidings.community"):
-        return ""
-    from tidings.community._thread import thread_stamp
+        return "", None
+    from tidings.community._thread import stamp_of
 
-    return thread_stamp(art)
+    return stamp_of("article", article_id)
 
 
-def _keep_thread_count(old: Article, new: Article) -> Article:
-    """``new``, given the comment count the thread stamp found on ``old``."""
-    if apps.is_installed("tidings.community"):
+def _with_comment_count(art: Article, count: int | None) -> Article:
+    """``art``, told its published comment count (saving the thread its count query)."""
+    if count is not None:
         from tidings.community._thread import COUNT_ATTR
 
-        if (count := getattr(old, COUNT_ATTR, None)) is not None:
-            setattr(new, COUNT_ATTR, count)
-    return new
+        setattr(art, COUNT_ATTR, count)
+    return art
 
 
 def _is_public(request: HttpRequest) -> bool:
@@ -390,18 +390,19 @@ def _is_public(request: HttpRequest) -> bool:
     return set(request.GET) <= _PAGE_PARAMS
 
 
-def public_page_key(art: Article, full_path: str, stamp: str | None = None) -> str:
-    """The key of the stored page every logged-out reader gets.
+def public_page_key(article_id: str, full_path: str) -> str:
+    """The key of the stored page every logged-out reader gets (tests, tools)."""
+    found = _page_stamp(article_id)
+    return _page_key(article_id, found[1] if found else "", _thread_stamp(article_id)[0], full_path)
 
-    The key holds everything the page shows that can change: the article's stamp
+
+def _page_key(article_id: str, stamp: str, thread: str, full_path: str) -> str:
+    """The key holds everything the page shows that can change: the article's stamp
     (body, story, copies, related cards, source), the comment thread's, and the
     path with its comment order and page. Nothing reader-specific is stored: the
     CSRF token, the site's origin and the ages are put back per request.
     """
-    if stamp is None:
-        found = _page_stamp(art.pk)
-        stamp = found[1] if found is not None else ""
-    parts = f"{art.pk}|{stamp}|{_thread_stamp(art)}|{full_path}"
+    parts = f"{article_id}|{stamp}|{thread}|{full_path}"
     return "article-page:" + hashlib.md5(parts.encode(), usedforsecurity=False).hexdigest()
 
 
@@ -436,15 +437,15 @@ def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
     if (found := _page_stamp(article_id)) is None:
         raise Http404("No article with that id")
     title, stamp = found
-    shell = Article(id=article_id, title=title)
-    if slug != shell.slug:
-        return redirect(shell.get_absolute_url(), permanent=True)
-    page_key = public_page_key(shell, request.get_full_path(), stamp)
+    if slug != (canonical := article_slug(title)):
+        return redirect("article", article_id, canonical, permanent=True)
+    thread, comment_count = _thread_stamp(article_id)
+    page_key = _page_key(article_id, stamp, thread, request.get_full_path())
     body: bytes | None = caches["pages"].get(page_key)
     if body is None:
         # Rendered once for every logged-out reader: the origin stays a slot.
         full = get_object_or_404(_full_article(with_body=True), pk=article_id)
-        response = _render_article(request, _keep_thread_count(shell, full), ORIGIN_SLOT)
+        response = _render_article(request, _with_comment_count(full, comment_count), ORIGIN_SLOT)
         body = _CSRF_VALUE.sub(_CSRF_SLOT, response.content)
         caches["pages"].set(page_key, body)
     origin = f"{request.scheme}://{request.get_host()}"
