@@ -321,9 +321,10 @@ def _field(model: type[Model], name: str) -> Field[Any, Any]:
 
 
 @functools.cache
-def _stamp_sql(db: str) -> str:
+def _stamp_sql(db: str, with_thread: bool) -> str:
     """One plain query for the page key's columns (the ORM would cost more to build it
-    than the database takes to run it, on every logged-out view of an article)."""
+    than the database takes to run it, on every logged-out view of an article), with
+    the comment thread's stamp row joined when the comments app is installed."""
     quote = connections[db].ops.quote_name
     names = [
         f"{alias}.{quote(_field(model, name).column)}"
@@ -335,23 +336,46 @@ def _stamp_sql(db: str) -> str:
         quote(_field(Article, "story").column),
         quote(_field(Article, "source").column),
     )
+    thread = ""
+    if with_thread:
+        from tidings.community._thread import stamp_query
+
+        names.append("c.*")
+        thread = f" CROSS JOIN ({stamp_query('article', db)}) c"
     return (
         f"SELECT {', '.join(names)} FROM {article} a "
         f"JOIN {source} so ON so.id = a.{source_fk} "
-        f"LEFT JOIN {story} st ON st.id = a.{story_fk} WHERE a.id = %s"
+        f"LEFT JOIN {story} st ON st.id = a.{story_fk}{thread} WHERE a.id = %s"
     )
 
 
-def _page_stamp(article_id: str) -> tuple[str, str] | None:
-    """The article's title and the stamp of everything its page shows but the
-    comment thread; None for an unknown article."""
+_STAMP_WIDTH = sum(len(fields) for _, _, fields in _STAMP_COLUMNS)
+
+
+@dataclass(frozen=True)
+class _PageStamp:
+    title: str
+    stamp: str  # the article's, its story's and its source's columns
+    thread: str  # the comment thread's ("" without the comments app)
+    comment_count: int | None  # published comments, when known
+
+
+def _page_stamp(article_id: str) -> _PageStamp | None:
+    """What the page key of an article needs, in one query; None for an unknown article."""
     db = router.db_for_read(Article)
+    with_thread = apps.is_installed("tidings.community")
     with connections[db].cursor() as cursor:
-        cursor.execute(_stamp_sql(db), [article_id])
+        cursor.execute(_stamp_sql(db, with_thread), [article_id] * (1 + with_thread))
         row = cursor.fetchone()
     if row is None:
         return None
-    return row[0], "|".join(map(str, row))
+    stamp = "|".join(map(str, row[:_STAMP_WIDTH]))
+    if not with_thread:
+        return _PageStamp(row[0], stamp, "", None)
+    from tidings.community._thread import thread_stamp_from
+
+    thread, count = thread_stamp_from(row[_STAMP_WIDTH:])
+    return _PageStamp(row[0], stamp, thread, count)
 
 
 def _stamp(art: Article) -> str:
@@ -362,16 +386,6 @@ def _stamp(art: Article) -> str:
         for alias, model, fields in _STAMP_COLUMNS
         for name in fields
     )
-
-
-def _thread_stamp(article_id: str) -> tuple[str, int | None]:
-    """The article's comment thread stamp and published count ("" and None while the
-    comments app is not installed)."""
-    if not apps.is_installed("tidings.community"):
-        return "", None
-    from tidings.community._thread import stamp_of
-
-    return stamp_of("article", article_id)
 
 
 def _with_comment_count(art: Article, count: int | None) -> Article:
@@ -392,8 +406,8 @@ def _is_public(request: HttpRequest) -> bool:
 
 def public_page_key(article_id: str, full_path: str) -> str:
     """The key of the stored page every logged-out reader gets (tests, tools)."""
-    found = _page_stamp(article_id)
-    return _page_key(article_id, found[1] if found else "", _thread_stamp(article_id)[0], full_path)
+    found = _page_stamp(article_id) or _PageStamp("", "", "", None)
+    return _page_key(article_id, found.stamp, found.thread, full_path)
 
 
 def _page_key(article_id: str, stamp: str, thread: str, full_path: str) -> str:
@@ -433,19 +447,19 @@ def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
             return redirect(art.get_absolute_url(), permanent=True)
         return _render_article(request, art, f"{request.scheme}://{request.get_host()}")
     # A logged-out reader's page usually comes from the page store: its key needs
-    # one row of a few columns and the comment thread's stamp.
+    # one row: a few columns and the comment thread's stamp.
     if (found := _page_stamp(article_id)) is None:
         raise Http404("No article with that id")
-    title, stamp = found
-    if slug != (canonical := article_slug(title)):
+    if slug != (canonical := article_slug(found.title)):
         return redirect("article", article_id, canonical, permanent=True)
-    thread, comment_count = _thread_stamp(article_id)
-    page_key = _page_key(article_id, stamp, thread, request.get_full_path())
+    page_key = _page_key(article_id, found.stamp, found.thread, request.get_full_path())
     body: bytes | None = caches["pages"].get(page_key)
     if body is None:
         # Rendered once for every logged-out reader: the origin stays a slot.
         full = get_object_or_404(_full_article(with_body=True), pk=article_id)
-        response = _render_article(request, _with_comment_count(full, comment_count), ORIGIN_SLOT)
+        response = _render_article(
+            request, _with_comment_count(full, found.comment_count), ORIGIN_SLOT
+        )
         body = _CSRF_VALUE.sub(_CSRF_SLOT, response.content)
         caches["pages"].set(page_key, body)
     origin = f"{request.scheme}://{request.get_host()}"
