@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tidings.core.textutil import clean_text, decode_bytes
+from tidings.core.textutil import _scrub, clean_text, decode_bytes
 
 
 @pytest.mark.parametrize(
@@ -39,6 +39,25 @@ def test_decode_bytes_always_valid(content: bytes, declared: str | None) -> None
     text = decode_bytes(content, declared)
     text.encode("utf-8")  # no lone surrogates
     assert "\x00" not in text
+
+
+@given(st.text(max_size=200))
+def test_utf8_fast_path_removes_what_the_text_scan_removes(text: str) -> None:
+    # Clean UTF-8 skips the scan of the decoded text: only when the bytes show none
+    # of the characters the scan removes (C0/C1 controls, DEL, U+FFFE/U+FFFF, a BOM).
+    content = text.encode("utf-8", "surrogatepass")
+    try:
+        decoded = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    assert decode_bytes(content) == _scrub(decoded.removeprefix("\ufeff"), surrogates=False)
+
+
+@pytest.mark.parametrize(
+    "bad", ["\x00", "\x08", "\x0b", "\x1f", "\x7f", "\x85", "\x9f", "\ufffe", "\uffff"]
+)
+def test_utf8_fast_path_sees_each_removed_character(bad: str) -> None:
+    assert decode_bytes(f"a{bad}b\u00a0c".encode()) == "ab\u00a0c"
 
 
 @pytest.mark.parametrize(
