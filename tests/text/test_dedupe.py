@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tidings.core.dedupe import (
     NearDuplicateIndex,
+    _shingles,
     content_hash,
+    fingerprint,
     normalise,
     signature,
     similarity,
@@ -90,3 +94,21 @@ def test_index_scales_without_false_positives() -> None:
         index.add(f"k{i}", signature(text))
     index.add("wire", signature(WIRE))
     assert [k for k, _ in index.query(signature(REPUBLISHED), threshold=0.7)] == ["wire"]
+
+
+def _joined_shingles(text: str) -> set[bytes]:
+    """Word 5-grams built the plain way: the reference for the sliced ones."""
+    words = normalise(text).split()
+    if len(words) <= 5:
+        return {" ".join(words).encode()} if words else set()
+    return {" ".join(words[i : i + 5]).encode() for i in range(len(words) - 4)}
+
+
+@given(st.text(alphabet=st.sampled_from("ab cé,\u00a0\n-ДЖ"), max_size=80))
+def test_shingles_are_the_joined_word_five_grams(text: str) -> None:
+    assert _shingles(normalise(text)) == _joined_shingles(text)
+
+
+def test_fingerprint_is_hash_and_signature() -> None:
+    for text in (WIRE, REPUBLISHED, "", "two words"):
+        assert fingerprint(text) == (content_hash(text), signature(text))

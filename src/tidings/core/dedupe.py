@@ -16,12 +16,15 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from itertools import accumulate
 from typing import Literal
 
 import numpy as np
 from datasketch import MinHash
 
-__all__ = ["NearDuplicateIndex", "content_hash", "normalise", "signature", "similarity"]
+__all__ = [
+    "NearDuplicateIndex", "content_hash", "fingerprint", "normalise", "signature", "similarity",
+]  # fmt: skip
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5
@@ -42,18 +45,27 @@ def normalise(text: str) -> str:
 def content_hash(text: str) -> str:
     """SHA-256 (hex) of the normalised text: equal for texts that differ only
     in case, whitespace or punctuation."""
-    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+    return _content_hash(normalise(text))
 
 
-def _shingles(text: str) -> set[bytes]:
-    words = normalise(text).split()
-    if not words:
+def _content_hash(normalised: str) -> str:
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def _shingles(normalised: str) -> set[bytes]:
+    """The word 5-grams of a normalised text (single spaces between words), as UTF-8."""
+    encoded = normalised.encode("utf-8")
+    if not encoded:
         return set()
-    if len(words) <= SHINGLE_WORDS:
-        return {" ".join(words).encode("utf-8")}
+    # Slices of the encoded text between word boundaries: the same bytes as joining
+    # the words again, without building every shingle twice.
+    ends = list(accumulate(len(word) + 1 for word in encoded.split(b" ")))
+    if len(ends) <= SHINGLE_WORDS:
+        return {encoded}
+    starts = [0, *ends]
     return {
-        " ".join(words[i : i + SHINGLE_WORDS]).encode("utf-8")
-        for i in range(len(words) - SHINGLE_WORDS + 1)
+        encoded[starts[i] : ends[i + SHINGLE_WORDS - 1] - 1]
+        for i in range(len(ends) - SHINGLE_WORDS + 1)
     }
 
 
@@ -63,8 +75,18 @@ def signature(text: str) -> bytes:
     One version byte followed by 128 little-endian uint32 minimum hashes. The
     signature of an empty text matches nothing (similarity 0).
     """
+    return _signature(normalise(text))
+
+
+def fingerprint(text: str) -> tuple[str, bytes]:
+    """``(content_hash(text), signature(text))``, normalising the text once."""
+    normalised = normalise(text)
+    return _content_hash(normalised), _signature(normalised)
+
+
+def _signature(normalised: str) -> bytes:
     values = np.full(NUM_PERM, _EMPTY, dtype="<u4")
-    shingles = _shingles(text)
+    shingles = _shingles(normalised)
     if shingles:
         minhash = MinHash(
             num_perm=NUM_PERM, seed=_SEED, permutations=_permutations(), scheme=_SCHEME

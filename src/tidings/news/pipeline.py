@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from tidings import services
 from tidings.core import config
-from tidings.core.dedupe import content_hash, signature
+from tidings.core.dedupe import fingerprint
 from tidings.core.discover import discover_feeds
 from tidings.core.errors import (
     ExtractionError,
@@ -393,17 +393,30 @@ def _claimable(now: datetime) -> Q:
     )
 
 
-def claim_entries(worker_id: str, batch: int = 4) -> list[Entry]:
+#: Seconds between two heartbeats sent while claiming (a worker is taken for dead
+#: after ``HEARTBEAT_STALE``, a minute): one write less per claim in between.
+BEAT_EVERY = 5.0
+_last_beat: dict[str, float] = {}
+
+
+def _beat(worker_id: str, now: datetime) -> None:
+    if time.monotonic() - _last_beat.get(worker_id, -BEAT_EVERY) < BEAT_EVERY:
+        return
+    if not WorkerProcess.objects.filter(id=worker_id).update(heartbeat_at=now):
+        from tidings.news.worker_id import register
+
+        register(worker_id)
+    _last_beat[worker_id] = time.monotonic()
+
+
+def claim_entries(worker_id: str, batch: int = 8) -> list[Entry]:
     """Claim pending entries for this worker: unclaimed, expired, or held by a dead worker.
 
     An entry waiting out a retry back-off (no holder, ``claimed_until`` in the
     future) is not claimable until then.
     """
     now = timezone.now()
-    if not WorkerProcess.objects.filter(id=worker_id).update(heartbeat_at=now):
-        from tidings.news.worker_id import register
-
-        register(worker_id)
+    _beat(worker_id, now)
     with transaction.atomic():
         qs = Entry.objects.filter(_claimable(now))
         if transaction.get_connection().features.has_select_for_update_skip_locked:
@@ -496,7 +509,8 @@ class Fingerprints:
     @classmethod
     def of(cls, extracted: ExtractedArticle) -> Fingerprints:
         text = extracted.text
-        return cls(content_hash(text), signature(text), extracted.language or detect_language(text))
+        chash, sig = fingerprint(text)
+        return cls(chash, sig, extracted.language or detect_language(text))
 
 
 def download(entry: Entry) -> Download:
