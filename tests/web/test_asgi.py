@@ -1,4 +1,5 @@
-"""The served application: AI requests have their own threads and never starve pages."""
+"""The served application: requests that wait (AI, posts) have their own threads and never
+stall page reads."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Any
 import pytest
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, reverse
+from django.views.decorators.csrf import csrf_exempt
 
-from tidings.web.asgi import STREAM_PREFIX, make_application
+from tidings.web.asgi import WAIT_PREFIX, make_application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,10 +24,10 @@ def test_every_ai_endpoint_is_under_the_stream_prefix() -> None:
         reverse("ai_article", args=["0" * 32, "summary"]),
         reverse("ai_story", args=["0" * 32]),
     ):
-        assert url.startswith(STREAM_PREFIX)
+        assert url.startswith(WAIT_PREFIX)
 
 
-async def _get(app: Any, target: str) -> tuple[int, bytes]:
+async def _get(app: Any, target: str, method: str = "GET") -> tuple[int, bytes]:
     sent: list[dict[str, Any]] = []
     request_sent = False
 
@@ -41,7 +43,7 @@ async def _get(app: Any, target: str) -> tuple[int, bytes]:
         sent.append(message)
 
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
         "scheme": "http", "path": target, "raw_path": target.encode(), "query_string": b"",
         "root_path": "", "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 5000),
         "server": ("testserver", 80),
@@ -51,13 +53,21 @@ async def _get(app: Any, target: str) -> tuple[int, bytes]:
     return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 
 
-def test_a_page_is_served_while_every_ai_thread_is_busy(settings, monkeypatch) -> None:
+@pytest.mark.parametrize(
+    ("method", "slow_path"),
+    [("GET", WAIT_PREFIX + "slow"), ("POST", "/slow-post")],
+    ids=["ai-request", "post"],
+)
+def test_a_page_is_served_while_every_waiting_thread_is_busy(
+    settings, monkeypatch, method: str, slow_path: str
+) -> None:
     release = threading.Event()
     entered = threading.Event()
 
+    @csrf_exempt
     def slow_answer(request: HttpRequest) -> HttpResponse:
         entered.set()
-        release.wait(10)  # a model taking its time
+        release.wait(10)  # a model taking its time, a write waiting for the lock
         return HttpResponse("answer")
 
     def page(request: HttpRequest) -> HttpResponse:
@@ -65,21 +75,21 @@ def test_a_page_is_served_while_every_ai_thread_is_busy(settings, monkeypatch) -
 
     urls = types.ModuleType("tidings_test_asgi_urls")
     urls.urlpatterns = [  # type: ignore[attr-defined]
-        path(STREAM_PREFIX.strip("/") + "/slow", slow_answer),
+        path(slow_path.strip("/"), slow_answer),
         path("page", page),
         path("", include(settings.ROOT_URLCONF)),
     ]
     monkeypatch.setitem(sys.modules, urls.__name__, urls)
     settings.ROOT_URLCONF = urls.__name__
     monkeypatch.setenv("TIDINGS_WEB_THREADS", "1")
-    monkeypatch.setenv("TIDINGS_WEB_STREAM_THREADS", "1")
+    monkeypatch.setenv("TIDINGS_WEB_WAIT_THREADS", "1")
     app = make_application()
 
     async def scenario() -> tuple[tuple[int, bytes], tuple[int, bytes]]:
-        slow = asyncio.ensure_future(_get(app, STREAM_PREFIX + "slow"))
+        slow = asyncio.ensure_future(_get(app, slow_path, method))
         await asyncio.get_running_loop().run_in_executor(None, entered.wait, 10)
         try:
-            # The only AI thread is taken; the page still gets an answer at once.
+            # The only waiting thread is taken; the page still gets an answer at once.
             served = await asyncio.wait_for(_get(app, "/page"), timeout=10)
         finally:
             release.set()

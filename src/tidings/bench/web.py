@@ -643,6 +643,10 @@ class _server:
         self.proc.wait(timeout=10)
 
 
+def _threads(n: int) -> str:
+    return f"{n} thread" if n == 1 else f"{n} threads"
+
+
 def _table(
     args: argparse.Namespace,
     engine: str,
@@ -652,7 +656,7 @@ def _table(
     print(
         f"tidings bench web: {args.articles:,} articles, {engine}, "
         f"uvicorn ({args.workers} process{'es' if args.workers > 1 else ''}, "
-        f"{config.read('WEB_THREADS')} page threads), "
+        f"{_threads(config.read('WEB_THREADS'))} for page reads), "
         f"{args.seconds:g} s per target"
     )
     print(f"{'':34}" + "".join(f"{_LABELS[name]:>18}" for name in results))

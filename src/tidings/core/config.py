@@ -97,16 +97,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "WEB_THREADS",
-        4,
-        "Threads per web process serving pages (a few overlap database and file waits; more "
-        "only pass the interpreter lock around).",
+        1,
+        "Threads per web process serving page reads (GET): Python work under one lock, "
+        "fastest on one thread; add processes to use more cores.",
         _count,
     ),
     Setting(
-        "WEB_STREAM_THREADS",
+        "WEB_WAIT_THREADS",
         16,
-        "Threads per web process for AI requests, which wait on a model and may stream for "
-        "seconds: at most this many at once, without slowing pages.",
+        "Threads per web process for requests that may wait: AI requests (a model, a "
+        "stream) and posts (the database's write lock). At most this many at once.",
         _count,
     ),
     Setting(
