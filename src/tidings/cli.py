@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tidings.core import config
-from tidings.core.errors import TidingsError
+from tidings.core.errors import ConfigError, TidingsError
 
 BENCHES = ("extract", "ingest", "stories", "web", "ai", "feeds")
 
@@ -307,6 +307,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    host = args.host or config.read("HOST")
+    port = args.port or config.read("PORT")
+    if config.read("DEMO") and port == config.read("DEMO_PORT"):
+        raise ConfigError(
+            f"the site and the sample publishers cannot both listen on port {port}: "
+            "set TIDINGS_PORT or TIDINGS_DEMO_PORT to another port"
+        )
     _django()
     _migrate()
     _forget_pages()
@@ -314,8 +321,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from tidings.news import bootstrap
 
-    host = args.host or config.read("HOST")
-    port = args.port or config.read("PORT")
     bootstrap.prepare_site(console=_console())
     stop = threading.Event()
     if config.read("WORKER_IN_SERVE") and not args.no_worker:

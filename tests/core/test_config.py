@@ -67,3 +67,14 @@ def test_cli_config_table_lists_every_setting(capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     for spec in config.SETTINGS:
         assert spec.name in out
+
+
+def test_serve_refuses_the_sample_publishers_port(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TIDINGS_DEMO", "true")
+    monkeypatch.setenv("TIDINGS_PORT", "8765")
+    monkeypatch.setenv("TIDINGS_DEMO_PORT", "8765")
+    assert cli.main(["serve", "--no-worker"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot both listen on port 8765" in err and "[config]" in err
