@@ -9,6 +9,7 @@ database backend on the embedded default, a shared queue at scale.
 from __future__ import annotations
 
 import logging
+import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -16,7 +17,7 @@ from django_tasks import task
 
 from tidings.news import assign, pipeline
 from tidings.news.models import Entry
-from tidings.news.worker_id import current_worker_id
+from tidings.news.worker_id import current_worker_id, workers_on_this_host
 
 log = logging.getLogger("tidings.ingest")
 
@@ -29,9 +30,9 @@ def poll_feed(feed_id: int) -> int:
     return new
 
 
-#: Pages fetched and extracted ahead of the one being stored (threads; no database access).
+#: Threads fetching and extracting pages ahead of the one being stored (no database access),
+#: at most; fewer when other workers share this machine's cores (see ``download_threads``).
 DOWNLOAD_THREADS = 2
-AHEAD = 2 * DOWNLOAD_THREADS
 #: Stored articles between two turns of the story stage, run while pages are in flight.
 ASSIGN_EVERY = 32
 
@@ -46,11 +47,12 @@ def process_entries() -> int:
     """
     worker = current_worker_id()
     done = 0
+    threads = download_threads()
     ahead: deque[tuple[Entry, Future[pipeline.Download]]] = deque()
-    with ThreadPoolExecutor(DOWNLOAD_THREADS, thread_name_prefix="tidings-download") as pool:
+    with ThreadPoolExecutor(threads, thread_name_prefix="tidings-download") as pool:
         try:
             while True:
-                if len(ahead) < AHEAD:
+                if len(ahead) < 2 * threads:
                     claimed = pipeline.claim_entries(worker)
                     fresh = pipeline.skip_stored(claimed)
                     done += len(claimed) - len(fresh)
@@ -73,6 +75,16 @@ def process_entries() -> int:
     if done:
         assign_stories.enqueue()
     return done
+
+
+def download_threads() -> int:
+    """Download threads for this worker: two keep its extraction process busy while the
+    last page is stored and the next fetched, but only with a core to spare. Workers
+    sharing a machine's cores take one each: a second thread then only adds switching
+    (bench ingest, 2 cores, 2000 pages: alone, 1 thread 57 articles/s, 2 threads 64-70;
+    two workers, 97 with one thread each against 86-96 with two)."""
+    cores = os.cpu_count() or 1
+    return max(1, min(DOWNLOAD_THREADS, cores // max(1, workers_on_this_host())))
 
 
 def _assign_some(worker: str) -> None:
