@@ -176,3 +176,16 @@ def test_story_rows_match_one_story_at_a_time():
     rows = story_rows(groups, links, sizes)
     for g in (0, 1):
         assert np.allclose(rows[g], story_features(links[groups == g], int(sizes[g])))
+
+
+def test_split_events_keeps_events_whole_and_salt_draws_another_split() -> None:
+    from tidings.core.stories.train import split_events
+
+    rows = [{"id": str(i), "event": f"event-{i // 3}"} for i in range(60)]
+    a, b = split_events(rows)
+    assert len(a) + len(b) == len(rows)
+    assert not {r["event"] for r in a} & {r["event"] for r in b}
+    assert [r["id"] for r in a] == sorted((r["id"] for r in a), key=int)  # file order kept
+    other_a, _ = split_events(rows, salt="1")
+    assert {r["event"] for r in other_a} != {r["event"] for r in a}
+    assert split_events(rows, salt="") == (a, b)
