@@ -8,9 +8,9 @@ import pytest
 @pytest.fixture(autouse=True)
 def _fresh_heartbeats() -> None:
     """A worker registers again in every test (each test starts with an empty table)."""
-    from tidings.news import pipeline
+    from tidings.news import worker_id
 
-    pipeline._last_beat.clear()
+    worker_id._last_beat.clear()
 
 
 @pytest.fixture(autouse=True)

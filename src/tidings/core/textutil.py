@@ -99,10 +99,8 @@ def _scrub(text: str, *, surrogates: bool = True) -> str:
 def _has_bad_utf8(content: bytes) -> bool:
     """Whether UTF-8 ``content`` holds a character ``_scrub`` removes (byte scans are
     several times faster than scanning the decoded text)."""
-    return (
-        len(content.translate(None, _BAD_C0)) != len(content)
-        or any(pattern.search(content) for pattern in _BAD_UTF8)
-        or content.startswith(b"\xef\xbb\xbf")
+    return len(content.translate(None, _BAD_C0)) != len(content) or any(
+        pattern.search(content) for pattern in _BAD_UTF8
     )
 
 

@@ -396,17 +396,6 @@ def _claimable(now: datetime) -> Q:
 #: Seconds between two heartbeats sent while claiming (a worker is taken for dead
 #: after ``HEARTBEAT_STALE``, a minute): one write less per claim in between.
 BEAT_EVERY = 5.0
-_last_beat: dict[str, float] = {}
-
-
-def _beat(worker_id: str, now: datetime) -> None:
-    if time.monotonic() - _last_beat.get(worker_id, -BEAT_EVERY) < BEAT_EVERY:
-        return
-    if not WorkerProcess.objects.filter(id=worker_id).update(heartbeat_at=now):
-        from tidings.news.worker_id import register
-
-        register(worker_id)
-    _last_beat[worker_id] = time.monotonic()
 
 
 def claim_entries(worker_id: str, batch: int = 8) -> list[Entry]:
@@ -415,8 +404,10 @@ def claim_entries(worker_id: str, batch: int = 8) -> list[Entry]:
     An entry waiting out a retry back-off (no holder, ``claimed_until`` in the
     future) is not claimable until then.
     """
+    from tidings.news.worker_id import heartbeat
+
+    heartbeat(worker_id, unless_within=BEAT_EVERY)
     now = timezone.now()
-    _beat(worker_id, now)
     with transaction.atomic():
         qs = Entry.objects.filter(_claimable(now))
         if transaction.get_connection().features.has_select_for_update_skip_locked:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import os
 import socket
+import time
 import uuid
 from datetime import timedelta
 
@@ -48,13 +50,20 @@ def register(worker_id: str) -> None:
     )
 
 
-def heartbeat() -> None:
-    """Tell other workers this one is alive (re-registering if it was reaped meanwhile)."""
-    wid = current_worker_id()
+_last_beat: dict[str, float] = {}
+
+
+def heartbeat(worker_id: str | None = None, *, unless_within: float = 0.0) -> None:
+    """Tell other workers this one is alive (re-registering if it was reaped meanwhile);
+    nothing when this process sent one less than ``unless_within`` seconds ago."""
+    wid = worker_id or current_worker_id()
+    if time.monotonic() - _last_beat.get(wid, -math.inf) < unless_within:
+        return
     if not WorkerProcess.objects.filter(id=wid).update(heartbeat_at=timezone.now()):
         # Reaped while busy (a long job without a heartbeat) or the table was reset:
         # come back, or our own claims would look like a dead worker's.
         register(wid)
+    _last_beat[wid] = time.monotonic()
 
 
 def unregister() -> None:
