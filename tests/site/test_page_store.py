@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,12 +10,14 @@ from pathlib import Path
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
-from django.test import Client
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token, get_token
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from tidings.core.errors import ConfigError
 from tidings.news.models import Article, Story
 from tidings.site import _pagestore, prerender
+from tidings.site._csrf import csrf_token
 from tidings.site._pagestore import PageFileCache, page_cache, refresh_ages, serve_stored
 from tidings.site.views import public_page_key
 
@@ -93,6 +96,41 @@ def test_stored_page_links_to_the_host_the_reader_used(
         second = Client(HTTP_HOST="localhost").get(url).content.decode()
     assert f'<link rel="canonical" href="http://localhost{url}">' in second
     assert "\x00" not in second
+
+
+def test_csrf_token_is_a_fresh_mask_of_the_readers_secret() -> None:
+    request = RequestFactory().get("/")
+    secret_token = get_token(request)  # Django gives the reader a secret
+    secret = request.META["CSRF_COOKIE"]
+    assert _unmask_cipher_token(secret_token) == secret
+    del request.META["CSRF_COOKIE_NEEDS_UPDATE"]
+    tokens = {csrf_token(request) for _ in range(200)}
+    assert len(tokens) == 200  # a new mask every time
+    for token in tokens:
+        assert len(token) == 64 and set(token) <= set(CSRF_ALLOWED_CHARS)
+        assert _unmask_cipher_token(token) == secret
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True  # the cookie is renewed
+    # Every character of the alphabet turns up in the masks (no skewed table).
+    assert set("".join(t[:32] for t in tokens)) == set(CSRF_ALLOWED_CHARS)
+
+
+def test_csrf_token_for_a_new_reader_makes_the_secret() -> None:
+    request = RequestFactory().get("/")
+    token = csrf_token(request)
+    assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
+
+
+def test_stored_page_token_passes_the_csrf_check(page: Article) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    url = page.get_absolute_url()
+    browser.get(url)  # the first view stores the page and sets the cookie
+    html = browser.get(url).content.decode()  # served from the page store
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert found is not None
+    form = {"username": "nobody", "password": "wrong"}
+    assert browser.post("/accounts/login/", form).status_code == 403
+    answer = browser.post("/accounts/login/", form | {"csrfmiddlewaretoken": found[1]})
+    assert answer.status_code == 200  # past the CSRF check: the form says why it failed
 
 
 def test_a_change_of_cards_reaches_the_stored_page(client: Client, page: Article) -> None:

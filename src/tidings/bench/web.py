@@ -5,10 +5,18 @@ related links, topics, syndicated copies and comments when the comments app
 is installed), and their pages are pre-rendered as the worker does while idle;
 the site is started under uvicorn exactly as ``tidings serve`` runs it, with one
 extra bare view; a keep-alive HTTP/1.1 load generator (each connection a browser
-that keeps the cookies it is given) then measures each target in turn, twice:
-throughput (requests/s) with several connections kept busy, and latency (p50/p95/p99) with one reader at a time -- under a saturating load every
-request also waits for the ones queued before it, so loaded latencies (also
-printed) only restate the throughput.
+that keeps the cookies it is given) then measures each target twice: throughput
+(requests/s) with several connections kept busy, and latency (p50/p95/p99) with
+one reader at a time -- under a saturating load every request also waits for the
+ones queued before it, so loaded latencies (also printed) only restate the
+throughput.
+
+Throughput is measured in rounds (``--rounds``): each round gives every target
+an equal slice of time, bare view first, the order reversed every other round,
+and the ratio to the bare view is taken round by round; the reported ratio is
+the median of the rounds (their range is printed beside it). On a shared machine
+whose speed drifts over a run, targets measured one after the other would carry
+the drift into their ratio.
 
 The article page is measured three ways, each over its own articles:
 
@@ -369,36 +377,88 @@ async def _one_connection(
 
 
 def _load(
-    port: int, paths: Sequence[str], seconds: float, concurrency: int, *, repeat: bool = True
+    port: int, paths: Sequence[str] | Iterator[str], seconds: float, concurrency: int
 ) -> Figures:
-    """``concurrency`` connections requesting ``paths`` for ``seconds``.
+    """``concurrency`` connections requesting ``paths`` for ``seconds``: a sequence is
+    cycled through; an iterator is used up (the run ends early when it runs out)."""
+    return _figures(*_drive(port, paths, seconds, concurrency))
 
-    ``repeat=False``: each path once at most (the run ends early when they run out).
-    """
+
+def _drive(
+    port: int, paths: Sequence[str] | Iterator[str], seconds: float, concurrency: int
+) -> tuple[list[float], int, float]:
+    """The latencies, the number of failed requests and the elapsed time of one load."""
     latencies: list[float] = []
     errors: list[int] = []
-    cycle = itertools.cycle(paths) if repeat else iter(paths)
+    source = itertools.cycle(paths) if isinstance(paths, Sequence) else paths
 
     async def run() -> float:
         start = time.perf_counter()
         deadline = start + seconds
         await asyncio.gather(
-            *(_one_connection(port, cycle, deadline, latencies, errors) for _ in range(concurrency))
+            *(
+                _one_connection(port, source, deadline, latencies, errors)
+                for _ in range(concurrency)
+            )
         )
         return time.perf_counter() - start
 
     elapsed = asyncio.run(run())
+    return latencies, len(errors), elapsed
+
+
+def _figures(latencies: list[float], errors: int, elapsed: float) -> Figures:
     ordered = sorted(latencies)
     q = statistics.quantiles(ordered, n=100, method="inclusive") if len(ordered) > 1 else [0.0] * 99
     return Figures(
         requests=len(ordered),
-        errors=len(errors),
+        errors=errors,
         seconds=round(elapsed, 2),
-        rps=round(len(ordered) / elapsed, 1),
+        rps=round(len(ordered) / elapsed, 1) if elapsed else 0.0,
         p50_ms=round(q[49] * 1000, 2),
         p95_ms=round(q[94] * 1000, 2),
         p99_ms=round(q[98] * 1000, 2),
     )
+
+
+def _interleaved(
+    port: int,
+    targets: dict[str, Sequence[str] | Iterator[str]],
+    seconds: float,
+    concurrency: int,
+    rounds: int,
+) -> tuple[dict[str, Figures], dict[str, list[float]]]:
+    """Throughput of every target, measured in ``rounds`` turns of ``seconds / rounds``
+    each (the order reversed every other round), with each target's ratio to the
+    first one (the bare view) round by round: a shared machine drifting during the
+    run then moves both sides of a ratio alike."""
+    names = list(targets)
+    runs: dict[str, list[tuple[list[float], int, float]]] = {name: [] for name in names}
+    for turn in range(rounds):
+        for name in names if turn % 2 == 0 else names[::-1]:
+            runs[name].append(_drive(port, targets[name], seconds / rounds, concurrency))
+    figures = {
+        name: _figures(
+            [x for lat, _, _ in done for x in lat],
+            sum(err for _, err, _ in done),
+            sum(el for _, _, el in done),
+        )
+        for name, done in runs.items()
+    }
+
+    def rate(run: tuple[list[float], int, float]) -> float:
+        return len(run[0]) / run[2] if run[2] else 0.0
+
+    base = runs[names[0]]
+    ratios = {
+        name: [
+            round(rate(mine) / rate(bare), 3)
+            for mine, bare in zip(done, base, strict=True)
+            if mine[0] and rate(bare)  # a target that ran out of articles has no round
+        ]
+        for name, done in runs.items()
+    }
+    return figures, ratios
 
 
 def _visit(port: int, paths: Sequence[str]) -> list[int]:
@@ -448,6 +508,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--articles", type=int, default=10_000, help="articles to generate (10000)")
     p.add_argument("--seconds", type=float, default=10.0, help="measuring time per target (10)")
     p.add_argument("--concurrency", type=int, default=8, help="keep-alive connections (8)")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=6,
+        help="turns the throughput time is split into, targets alternating (6)",
+    )
     p.add_argument(
         "--hot", type=int, default=50, help="articles read again and again, repeat views (50)"
     )
@@ -547,21 +613,48 @@ def main(argv: Sequence[str] | None = None) -> int:
                     file=sys.stderr,
                 )
                 return 1
-            results["bare"] = _measure(port, [BARE_PATH], [BARE_PATH], args, warm=True)
-            results["first"] = _measure(port, for_throughput, for_latency, args, repeat=False)
-            _visit(port, hot)  # the first view of each
-            results["repeat"] = _measure(port, hot, hot, args)
+            _load(port, [BARE_PATH], 2.0, args.concurrency)  # warm-up
+            _visit(port, hot)  # the first view of each hot article
+            first = iter(for_throughput)
+            loads, round_ratios = _interleaved(
+                port,
+                {"bare": [BARE_PATH], "first": first, "repeat": hot},
+                args.seconds,
+                args.concurrency,
+                args.rounds,
+            )
+            _ran_out(first, loads["first"])
+            first_alone = iter(for_latency)
+            for name, wanted_paths in (
+                ("bare", [BARE_PATH]),
+                ("first", first_alone),
+                ("repeat", hot),
+            ):
+                alone = _load(port, wanted_paths, args.seconds / 2, 1)
+                results[name] = Target(loads[name], alone, round_ratios[name])
+            _ran_out(first_alone, results["first"].alone)
         # The worst case: every page rendered in the request (an empty page store).
         cold_env = env | {"TIDINGS_PAGE_CACHE": "memory"}
         with _server(me, cold_env, args.workers) as port:
             _load(port, [BARE_PATH], 1.0, args.concurrency)  # warm-up
-            results["cold"] = _measure(port, for_throughput, for_latency, args, repeat=False)
+            cold = iter(for_throughput)
+            loads, round_ratios = _interleaved(
+                port,
+                {"bare": [BARE_PATH], "cold": cold},
+                args.seconds,
+                args.concurrency,
+                args.rounds,
+            )
+            _ran_out(cold, loads["cold"])
+            cold_alone = iter(for_latency)
+            alone = _load(port, cold_alone, args.seconds / 2, 1)
+            _ran_out(cold_alone, alone)
+            results["cold"] = Target(loads["cold"], alone, round_ratios["cold"])
     finally:
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    bare = results["bare"]
     ratios = {
-        name: round(t.load.rps / bare.load.rps if bare.load.rps else 0.0, 3)
+        name: round(statistics.median(t.round_ratios), 3) if t.round_ratios else 0.0
         for name, t in results.items()
     }
     if args.json:
@@ -575,6 +668,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             entry["one_reader"] = asdict(target.alone)
             if name != "bare":
                 entry["throughput_ratio"] = ratios[name]
+                entry["throughput_ratio_rounds"] = target.round_ratios
                 entry["targets_met"] = _met(target, ratios[name])
             report[_KEYS[name]] = entry
         print(json.dumps(report, indent=2))
@@ -602,29 +696,17 @@ _LABELS = {
 class Target:
     load: Figures  # several connections kept busy: throughput
     alone: Figures  # one reader at a time: latency
+    #: Throughput against the bare view's in each round (the reported ratio: their median).
+    round_ratios: list[float]
 
 
-def _measure(
-    port: int,
-    paths: Sequence[str],
-    latency_paths: Sequence[str],
-    args: argparse.Namespace,
-    *,
-    repeat: bool = True,
-    warm: bool = False,
-) -> Target:
-    if warm:
-        _load(port, paths, 2.0, args.concurrency)
-    load = _load(port, paths, args.seconds, args.concurrency, repeat=repeat)
-    alone = _load(port, latency_paths, args.seconds / 2, 1, repeat=repeat)
-    for figures, given in ((load, paths), (alone, latency_paths)):
-        if not repeat and figures.requests >= len(given):
-            print(
-                f"ran out of distinct articles after {figures.seconds} s; "
-                "figures cover that time only",
-                file=sys.stderr,
-            )
-    return Target(load, alone)
+def _ran_out(paths: Iterator[str], figures: Figures) -> None:
+    if next(paths, None) is None:
+        print(
+            f"ran out of distinct articles after {figures.requests} requests; "
+            "figures cover that time only",
+            file=sys.stderr,
+        )
 
 
 class _server:
@@ -673,7 +755,12 @@ def _table(
     for label, phase, key in rows:
         cells = "".join(f"{getattr(getattr(t, phase), key):>18}" for t in results.values())
         print(f"{label:34}{cells}")
-    print(f"{'throughput vs bare':34}" + "".join(f"{ratios[n]:>17.2f}x" for n in results))
+    print(f"{'throughput vs bare (median)':34}" + "".join(f"{ratios[n]:>17.2f}x" for n in results))
+    spread = "".join(
+        f"{f'{min(t.round_ratios):.2f}-{max(t.round_ratios):.2f}x' if t.round_ratios else '-':>18}"
+        for t in results.values()
+    )
+    print(f"{f'  rounds ({args.rounds}), lowest-highest':34}{spread}")
     errors = "".join(f"{t.load.errors + t.alone.errors:>18}" for t in results.values())
     print(f"{'errors':34}{errors}")
     for name, target in results.items():

@@ -143,7 +143,7 @@ def stamp_of(kind: str, pk: str) -> tuple[str, int]:
     ``kind`` ("article" or "story") ``pk`` does, and its published comment count."""
     db = router.db_for_read(Comment)
     with connections[db].cursor() as cursor:
-        cursor.execute(stamp_query(kind, db), [pk])
+        cursor.execute(stamp_query(kind, db), {"target": pk})
         row = cursor.fetchone()
     return thread_stamp_from(row)
 
@@ -155,7 +155,7 @@ def thread_stamp_from(row: Sequence[Any]) -> tuple[str, int]:
 
 @functools.cache
 def stamp_query(kind: str, db: str) -> str:
-    """One row aggregating the thread of one ``kind`` target (its id: ``%s``).
+    """One row aggregating the thread of one ``kind`` target (its id: ``%(target)s``).
 
     For every status: the number of comments, their id sum, the newest id, the
     latest post, the latest edit and the like total -- so a new comment, an edit,
@@ -184,4 +184,4 @@ def stamp_query(kind: str, db: str) -> str:
             f"SUM({when.format(col['score'])})",
         ]
     named = ", ".join(f"{expr} AS cs{i}" for i, expr in enumerate(aggregates))
-    return f"SELECT {named} FROM {quote(Comment._meta.db_table)} WHERE {quote(field.column)} = %s"
+    return f"SELECT {named} FROM {quote(Comment._meta.db_table)} WHERE {quote(field.column)} = %(target)s"

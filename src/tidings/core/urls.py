@@ -121,13 +121,17 @@ def slugify(text: str, max_length: int = 80) -> str:
     scripts are kept. Cut at a word boundary to at most ``max_length``
     characters. Empty when nothing usable remains.
     """
-    folded: list[str] = []
-    for char in unicodedata.normalize("NFKD", text):
-        # Accents on Latin letters go; vowel signs of other scripts stay.
-        if unicodedata.combining(char) and folded and folded[-1].isascii():
-            continue
-        folded.append(char)
-    slug = _NON_WORD.sub("-", "".join(folded).replace("_", " ").lower()).strip("-")
+    if text.isascii():
+        plain = text  # nothing to fold (the site's own titles are mostly ASCII)
+    else:
+        folded: list[str] = []
+        for char in unicodedata.normalize("NFKD", text):
+            # Accents on Latin letters go; vowel signs of other scripts stay.
+            if unicodedata.combining(char) and folded and folded[-1].isascii():
+                continue
+            folded.append(char)
+        plain = "".join(folded)
+    slug = _NON_WORD.sub("-", plain.replace("_", " ").lower()).strip("-")
     if len(slug) > max_length:
         cut = slug[: max_length + 1]
         slug = cut.rsplit("-", 1)[0] if "-" in cut else slug[:max_length]
