@@ -206,19 +206,15 @@ class Article(models.Model):
     title = models.CharField(max_length=1000)
     byline = models.CharField(max_length=500, blank=True)
     dateline = models.CharField(max_length=200, blank=True)
-    description = models.TextField(blank=True)
     category = models.CharField(max_length=100, blank=True, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     updated_at = models.DateTimeField(null=True, blank=True)
     fetched_at = models.DateTimeField(default=timezone.now, db_index=True)
     language = models.CharField(max_length=16, blank=True)
-    text = models.TextField()
-    html = models.TextField(blank=True, help_text="sanitized article HTML")
     lead_image = models.URLField(max_length=2000, blank=True)
     word_count = models.PositiveIntegerField(default=0)
     paywalled = models.BooleanField(default=False)
     content_hash = models.CharField(max_length=64, db_index=True)
-    signature = models.BinaryField(blank=True, default=b"", help_text="near-duplicate signature")
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
@@ -234,14 +230,21 @@ class Article(models.Model):
     related_stale = models.BooleanField(
         default=False, db_index=True, help_text="related cards wait for a refresh"
     )
-    story_evidence = models.BinaryField(
-        blank=True, default=b"", help_text="the story engine's compact evidence for this article"
-    )
     # When what the article's page shows last changed here (its story, topics,
     # related cards or copies): part of the rendered page's cache key, and the
     # order in which the worker pre-renders pages.
     changed_at = models.DateTimeField(default=timezone.now, db_default=Now(), db_index=True)
     is_sample = models.BooleanField(default=False)
+    # The large columns come last (migration 0005): SQLite stores a row's columns in
+    # this order, and reading any column after the text and HTML means reading
+    # through them -- on every page key, duplicate check and story query.
+    description = models.TextField(blank=True)
+    signature = models.BinaryField(blank=True, default=b"", help_text="near-duplicate signature")
+    story_evidence = models.BinaryField(
+        blank=True, default=b"", help_text="the story engine's compact evidence for this article"
+    )
+    text = models.TextField()
+    html = models.TextField(blank=True, help_text="sanitized article HTML")
 
     class Meta:
         ordering = ["-published_at"]

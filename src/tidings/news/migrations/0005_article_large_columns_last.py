@@ -1,0 +1,87 @@
+"""The article's large columns (description, signatures, text, HTML) move to the end
+of its table on SQLite.
+
+SQLite stores a row's columns in the table's order and keeps what does not fit in
+the row's page in a chain of overflow pages, so reading a column that comes after
+the text and HTML (the story, the copy it duplicates, the change stamp) meant
+reading the whole article first: on every page key of the article page, every
+duplicate check and every story query. PostgreSQL keeps large values out of the
+row (TOAST), so there only the model's field order changes.
+"""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+LARGE = ("description", "signature", "story_evidence", "text", "html")
+
+
+def large_columns_last(apps, schema_editor):
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    # Django's own SQLite table rebuild (as for an altered column); the search
+    # triggers dropped with the old table are put back, and the index rebuilt,
+    # after migrating (site.apps).
+    article = apps.get_model("news", "Article")
+    # The rebuild orders columns as fields were made, and makes its self-reference
+    # (``duplicate_of``) afresh: passed as altered to themselves, in order, these
+    # come last, the self-reference before the large ones.
+    pairs = []
+    for name in ("duplicate_of", *LARGE):
+        field = article._meta.get_field(name)
+        again = field.clone()
+        again.set_attributes_from_name(name)
+        pairs.append((field, again))
+    schema_editor._remake_table(article, alter_fields=pairs)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("news", "0004_article_changed_at")]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                *(migrations.RemoveField(model_name="article", name=name) for name in LARGE),
+                # Added after the others by the first migration: it came after them all.
+                migrations.RemoveField(model_name="article", name="duplicate_of"),
+                migrations.AddField(
+                    model_name="article",
+                    name="duplicate_of",
+                    field=models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="duplicates",
+                        to="news.article",
+                    ),
+                ),
+                migrations.AddField(
+                    model_name="article", name="description", field=models.TextField(blank=True)
+                ),
+                migrations.AddField(
+                    model_name="article",
+                    name="signature",
+                    field=models.BinaryField(
+                        blank=True, default=b"", help_text="near-duplicate signature"
+                    ),
+                ),
+                migrations.AddField(
+                    model_name="article",
+                    name="story_evidence",
+                    field=models.BinaryField(
+                        blank=True,
+                        default=b"",
+                        help_text="the story engine's compact evidence for this article",
+                    ),
+                ),
+                migrations.AddField(
+                    model_name="article", name="text", field=models.TextField()
+                ),
+                migrations.AddField(
+                    model_name="article",
+                    name="html",
+                    field=models.TextField(blank=True, help_text="sanitized article HTML"),
+                ),
+            ]
+        ),
+        migrations.RunPython(large_columns_last, migrations.RunPython.noop),
+    ]
