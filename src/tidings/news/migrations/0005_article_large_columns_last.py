@@ -73,9 +73,7 @@ class Migration(migrations.Migration):
                         help_text="the story engine's compact evidence for this article",
                     ),
                 ),
-                migrations.AddField(
-                    model_name="article", name="text", field=models.TextField()
-                ),
+                migrations.AddField(model_name="article", name="text", field=models.TextField()),
                 migrations.AddField(
                     model_name="article",
                     name="html",
