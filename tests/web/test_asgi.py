@@ -131,6 +131,7 @@ def test_a_read_arrives_whole_with_its_status_headers_and_cookies(settings, monk
     cookie = next(v for k, v in headers if k == b"set-cookie")
     assert cookie.startswith(b"flavour=oat;")  # no stray space from the WSGI header
     assert asyncio.run(_get(app, "/no/such/page"))[0] == 404
+    assert asyncio.run(_get(app, "/page", "HEAD"))[0] == 203
 
 
 def test_a_streamed_read_goes_out_part_by_part_and_is_closed(settings, monkeypatch) -> None:
