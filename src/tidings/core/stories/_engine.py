@@ -40,8 +40,9 @@ EMBED_CHARS = 2000  # of title and text given to the embedder
 # Share of embedding closeness in the relevance of another story's article (the rest:
 # term and name closeness).
 DENSE_RELATED_WEIGHT = 0.5
-RELATED_MATES = 2  # story-mates whose links to other stories count for related articles
-RELATED_MATE_POOL = 24  # candidates each of them adds to the related pool
+NO_SHARED_REASON = "Related coverage"
+RELATED_MATES = 1  # story-mates whose links to other stories count for related articles
+RELATED_MATE_POOL = 12  # candidates each of them adds to the related pool
 
 
 @dataclass(frozen=True)
@@ -647,7 +648,7 @@ class StoryEngine:
         rows = self._rows(doc, ordered)
         probs = self.model.probability(rows)
         same_story = [self._find(self._docs[o].story) == story for o in ordered]
-        # The story-mates closest to this article vouch for other stories' articles too:
+        # The story-mate closest to this article vouches for other stories' articles too:
         # what they retrieve joins the pool, and an article a mate links strongly is
         # related even when this one words the event differently.
         ranked_mates = sorted(
@@ -667,6 +668,7 @@ class StoryEngine:
             probs = np.concatenate([probs, self.model.probability(extra_rows)])
             same_story += [False] * len(extra)
         vouched = np.zeros(len(ordered))
+        voucher: dict[int, _Doc] = {}  # the mate an article is related through
         outside = [i for i, same in enumerate(same_story) if not same]
         for mate in mates:
             if not outside:
@@ -677,6 +679,7 @@ class StoryEngine:
             for i, p, row in zip(outside, their.tolist(), mate_rows, strict=True):
                 if p > vouched[i] and self._may_relate(mate_doc, ordered[i], row):
                     vouched[i] = p
+                    voucher[ordered[i]] = mate_doc
         dense = self._dense_sims(doc, ordered).tolist()
         scored: list[tuple[float, int, bool]] = []
         bonus = self.model.extra.get("same_story_bonus", 1.0)
@@ -717,10 +720,18 @@ class StoryEngine:
                 self._docs[idx].id,
                 round(min(score, 2.0) / (2.0 if same else 1.0), 4),
                 same,
-                "Same story" if same else self._reason(doc, self._docs[idx]),
+                "Same story" if same else self._related_reason(doc, idx, voucher.get(idx)),
             )
             for score, idx, same in chosen
         ]
+
+    def _related_reason(self, doc: _Doc, other: int, mate: _Doc | None) -> str:
+        """Why another story's article is shown: what the two share or, for one a
+        story-mate vouched for, what it shares with the story."""
+        reason = self._reason(doc, self._docs[other])
+        if reason == NO_SHARED_REASON and mate is not None:
+            return self._reason(mate, self._docs[other])
+        return reason
 
     def _may_relate(self, doc: _Doc, other: int, row: np.ndarray) -> bool:
         """Whether another story's article may be related to ``doc`` at all (``row``: their
@@ -760,7 +771,7 @@ class StoryEngine:
         common.sort(key=lambda e: e[1] == "place" and e[0] in COUNTRY_OF)
         shared = [e[0] for e in common]
         if not shared:
-            return "Related coverage"
+            return NO_SHARED_REASON
         return "Also about " + ", ".join(shared[:2])
 
     # ------------------------------------------------------------------ top stories
