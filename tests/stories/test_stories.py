@@ -189,3 +189,33 @@ def test_split_events_keeps_events_whole_and_salt_draws_another_split() -> None:
     other_a, _ = split_events(rows, salt="1")
     assert {r["event"] for r in other_a} != {r["event"] for r in a}
     assert split_events(rows, salt="") == (a, b)
+
+
+def test_a_story_mate_vouches_for_an_article_of_another_story() -> None:
+    from tidings.core.stories._engine import BackgroundDF
+    from tidings.core.stories._model import FEATURES, PairModel
+
+    coef = [0.0] * len(FEATURES)
+    coef[0] = 12.0  # same story when the texts are close
+    model = PairModel(
+        mean=(0.0,) * len(FEATURES),
+        scale=(1.0,) * len(FEATURES),
+        coef=tuple(coef),
+        intercept=-4.0,
+        extra={"link_depth": 2.0},
+    )
+    engine = StoryEngine(model=model, background=BackgroundDF.empty())
+    first = "zorvane plintak mebrost quandel tirovax gelmund"
+    second = "havrent oskulin dravemor felquint yarbosk wimtral"
+
+    def add(article_id: str, text: str) -> None:
+        engine.add(StoryInput(article_id, text, text + ".", article_id + ".example", None))
+
+    add("a", first)
+    add("b", first + " " + second)  # close to both
+    add("c", second)
+    assert engine.story_of("b") == engine.story_of("a") != engine.story_of("c")
+    related = {item.article_id: item for item in engine.related("a")}
+    # "a" and "c" share no word: "c" is related through "a"'s story-mate "b".
+    assert related["b"].same_story
+    assert "c" in related and not related["c"].same_story

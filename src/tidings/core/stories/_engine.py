@@ -40,6 +40,9 @@ EMBED_CHARS = 2000  # of title and text given to the embedder
 # Share of embedding closeness in the relevance of another story's article (the rest:
 # term and name closeness).
 DENSE_RELATED_WEIGHT = 0.5
+NO_SHARED_REASON = "Related coverage"
+RELATED_MATES = 1  # story-mates whose links to other stories count for related articles
+RELATED_MATE_POOL = 12  # candidates each of them adds to the related pool
 
 
 @dataclass(frozen=True)
@@ -644,11 +647,45 @@ class StoryEngine:
             return []
         rows = self._rows(doc, ordered)
         probs = self.model.probability(rows)
+        same_story = [self._find(self._docs[o].story) == story for o in ordered]
+        # The story-mate closest to this article vouches for other stories' articles too:
+        # what they retrieve joins the pool, and an article a mate links strongly is
+        # related even when this one words the event differently.
+        ranked_mates = sorted(
+            (i for i, same in enumerate(same_story) if same), key=lambda i: (-probs[i], ordered[i])
+        )
+        mates = [ordered[i] for i in ranked_mates[:RELATED_MATES]]
+        found = {o for m in mates for o in self._candidates(self._docs[m], RELATED_MATE_POOL)}
+        extra = sorted(
+            o
+            for o in found - pool - banned
+            if self._docs[o].duplicate_of is None and self._find(self._docs[o].story) != story
+        )
+        if extra:
+            extra_rows = self._rows(doc, extra)
+            ordered += extra
+            rows = np.concatenate([rows, extra_rows])
+            probs = np.concatenate([probs, self.model.probability(extra_rows)])
+            same_story += [False] * len(extra)
+        vouched = np.zeros(len(ordered))
+        voucher: dict[int, _Doc] = {}  # the mate an article is related through
+        outside = [i for i, same in enumerate(same_story) if not same]
+        for mate in mates:
+            if not outside:
+                break
+            mate_doc = self._docs[mate]
+            mate_rows = self._rows(mate_doc, [ordered[i] for i in outside])
+            their = self.model.probability(mate_rows)
+            for i, p, row in zip(outside, their.tolist(), mate_rows, strict=True):
+                if p > vouched[i] and self._may_relate(mate_doc, ordered[i], row):
+                    vouched[i] = p
+                    voucher[ordered[i]] = mate_doc
         dense = self._dense_sims(doc, ordered).tolist()
         scored: list[tuple[float, int, bool]] = []
         bonus = self.model.extra.get("same_story_bonus", 1.0)
-        for other, p, row, d in zip(ordered, probs.tolist(), rows, dense, strict=True):
-            same = self._find(self._docs[other].story) == story
+        for other, p, row, d, same, v in zip(
+            ordered, probs.tolist(), rows, dense, same_story, vouched.tolist(), strict=True
+        ):
             if same:
                 scored.append((bonus + p, other, True))
                 continue
@@ -658,12 +695,9 @@ class StoryEngine:
             closeness = 0.5 * float(row[0]) + 0.5 * float(row[4])
             if self._vector(doc) is not None:
                 closeness = (1.0 - DENSE_RELATED_WEIGHT) * closeness + DENSE_RELATED_WEIGHT * d
-            relevance = max(p, closeness)
-            if (
-                relevance >= self.model.related_floor
-                and row[0] >= 0.5 * self.model.related_floor
-                and (row[0] >= PLACE_ONLY_COS or self._shares_beyond_places(doc, other))
-            ):
+            relevance = max(p, closeness) if self._may_relate(doc, other, row) else 0.0
+            relevance = max(relevance, v)
+            if relevance >= self.model.related_floor:
                 scored.append((relevance, other, False))
         scored.sort(key=lambda item: (-item[0], item[1]))
         chosen: list[tuple[float, int, bool]] = []
@@ -686,10 +720,25 @@ class StoryEngine:
                 self._docs[idx].id,
                 round(min(score, 2.0) / (2.0 if same else 1.0), 4),
                 same,
-                "Same story" if same else self._reason(doc, self._docs[idx]),
+                "Same story" if same else self._related_reason(doc, idx, voucher.get(idx)),
             )
             for score, idx, same in chosen
         ]
+
+    def _related_reason(self, doc: _Doc, other: int, mate: _Doc | None) -> str:
+        """Why another story's article is shown: what the two share or, for one a
+        story-mate vouched for, what it shares with the story."""
+        reason = self._reason(doc, self._docs[other])
+        if reason == NO_SHARED_REASON and mate is not None:
+            return self._reason(mate, self._docs[other])
+        return reason
+
+    def _may_relate(self, doc: _Doc, other: int, row: np.ndarray) -> bool:
+        """Whether another story's article may be related to ``doc`` at all (``row``: their
+        model row): some textual closeness, and more in common than a country."""
+        return bool(row[0] >= 0.5 * self.model.related_floor) and (
+            bool(row[0] >= PLACE_ONLY_COS) or self._shares_beyond_places(doc, other)
+        )
 
     def _shares_beyond_places(self, a: _Doc, other: int) -> bool:
         """Whether two articles share more than a country's name.
@@ -722,7 +771,7 @@ class StoryEngine:
         common.sort(key=lambda e: e[1] == "place" and e[0] in COUNTRY_OF)
         shared = [e[0] for e in common]
         if not shared:
-            return "Related coverage"
+            return NO_SHARED_REASON
         return "Also about " + ", ".join(shared[:2])
 
     # ------------------------------------------------------------------ top stories
