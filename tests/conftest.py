@@ -21,3 +21,21 @@ def _fresh_page_store() -> Iterator[None]:
     caches["pages"].clear()
     yield
     caches["pages"].clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: object) -> Iterator[None]:
+    """The test database, dropped at the end even when a server thread still holds a
+    connection to it (the browser tests' live server answers a page's last requests
+    while the browser closes): PostgreSQL refuses to drop a database in use, and each
+    refused drop left a ``test_tidings_*`` database behind on the server."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
