@@ -12,7 +12,6 @@ _N = len(_CHARS)
 _INDEX = {c: i for i, c in enumerate(CSRF_ALLOWED_CHARS)}
 # Random bytes below the largest multiple of the alphabet's size map uniformly onto it.
 _TOO_HIGH = bytes(range(256 - 256 % _N, 256))
-_TO_INDEX = bytes(b % _N for b in range(256))
 _TO_CHAR = bytes(_CHARS[b % _N] for b in range(256))
 
 
@@ -34,7 +33,7 @@ def csrf_token(request: HttpRequest) -> str:
     drawn = b""
     while len(drawn) < CSRF_SECRET_LENGTH:
         drawn += os.urandom(CSRF_SECRET_LENGTH + 8).translate(None, _TOO_HIGH)
-    mask = drawn[:CSRF_SECRET_LENGTH].translate(_TO_INDEX)
+    mask = drawn[:CSRF_SECRET_LENGTH]  # byte b stands for the character b % _N
     cipher = bytes(_CHARS[(m + s) % _N] for m, s in zip(mask, secret_index, strict=True))
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     return (mask.translate(_TO_CHAR) + cipher).decode("ascii")

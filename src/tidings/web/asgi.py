@@ -10,9 +10,10 @@ Two pools, so that neither kind of request stalls the other:
 
 - reads (``WEB_THREADS``, GET and HEAD of the site's pages): short, and mostly
   Python work under one interpreter lock, which more threads cannot share: each
-  release (a query, a file read) becomes a switch between them. One thread serves
-  the most pages (bench web, article page: 790 requests/s with one, 735 with two,
-  about 700 with four); scale out with processes. A read is made whole in its
+  release (a query, a file read) becomes a switch between them. One thread served
+  the most pages through a2wsgi (bench web, article page: 790 requests/s with one,
+  735 with two, about 700 with four); with one hand-over, two threads measured the
+  same as one (580-645 against 580, within noise); scale out with processes. A read is made whole in its
   thread and handed to the event loop once (``_Reads``): a2wsgi hands over the
   start of the response and each part of the body separately, the thread waiting
   for the loop every time, and on a virtual machine those hand-overs cost more than
