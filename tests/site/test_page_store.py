@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 import types
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,12 +15,16 @@ from django.core.management import call_command
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token, get_token
 from django.test import Client, RequestFactory
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from tidings.core.errors import ConfigError
+from tidings.core.reltime import relative
 from tidings.news.models import Article, Story
-from tidings.site import _pagestore, prerender
+from tidings.site import _csrf, _pagestore, prerender
 from tidings.site._csrf import csrf_token
-from tidings.site._pagestore import PageFileCache, page_cache, refresh_ages, serve_stored
+from tidings.site._pagestore import PageFileCache, page_cache, serve_stored, stored_form
 from tidings.site.views import public_page_key
 
 from .factories import make_article, make_related, make_source, make_story
@@ -46,13 +52,48 @@ def test_ages_are_recomputed_when_served() -> None:
     body = (
         b'<p><time datetime="2026-03-02T09:00:00Z" title="Mon 2 Mar 2026, 09:00 UTC" '
         b'data-rel class="age">just now</time> and <time datetime="2026-03-01T09:00:00Z">'
-        b"1 Mar</time></p>"
+        b'1 Mar</time> <time datetime="yesterday" data-rel>a day</time></p>'
     )
+    stored = stored_form(body)
+    assert stored is not None and b"just now" not in stored
     later = datetime(2026, 3, 2, 12, 30, tzinfo=UTC)
-    out = refresh_ages(body, later).decode()
+    out = serve_stored(stored, "k", csrf_token="", origin="", now=later)[0].decode()
     assert 'class="age">3 hours ago</time>' in out
     assert "1 Mar</time>" in out  # a plain <time> is left as written
-    assert refresh_ages(b"<p>no times</p>", later) == b"<p>no times</p>"
+    assert "data-rel>a day</time>" in out  # so is an age whose time is not one
+    assert stored_form(b"<p>no times</p>") == b"<p>no times</p>"
+
+
+def test_a_page_with_a_nul_of_its_own_is_not_stored() -> None:
+    assert stored_form(b"<p>\x00csrf\x00 and \x00origin\x00</p>") is not None
+    assert stored_form(b"<p>a stray \x00 byte</p>") is None
+    assert stored_form(b"<p>\x00other\x00</p>") is None
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(
+    when=st.datetimes(
+        min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+    ),
+    offsets=st.lists(st.integers(min_value=-3 * 86400, max_value=400 * 86400), max_size=12),
+    zone=st.sampled_from(["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata"]),
+)
+def test_remembered_ages_are_the_ages_of_now(when: datetime, offsets: list[int], zone: str) -> None:
+    """Served ages come partly from what earlier requests computed: whatever the order
+    of the requests, each is the age ``relative`` gives for that request's time."""
+    stamp = when.isoformat().replace("+00:00", "Z").encode()
+    stored = stored_form(b'<time datetime="' + stamp + b'" data-rel>old</time>')
+    assert stored is not None
+    with timezone.override(zone):
+        tz = timezone.get_current_timezone()
+        for offset in offsets:
+            # Near a minute's edges as often as not.
+            now = when + timedelta(seconds=offset, microseconds=(offset % 7) * 142857)
+            out = serve_stored(stored, "k", csrf_token="", origin="", now=now)[0].decode()
+            assert (
+                out
+                == f'<time datetime="{stamp.decode()}" data-rel>{relative(when, now, tz)}</time>'
+            )
 
 
 def test_slots_are_filled_per_request() -> None:
@@ -112,6 +153,31 @@ def test_csrf_token_is_a_fresh_mask_of_the_readers_secret() -> None:
     assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True  # the cookie is renewed
     # Every character of the alphabet turns up in the masks (no skewed table).
     assert set("".join(t[:32] for t in tokens)) == set(CSRF_ALLOWED_CHARS)
+
+
+def test_mask_bytes_are_never_handed_out_twice() -> None:
+    drawn = [_csrf._random_bytes(40) for _ in range(500)]  # several refills of the pool
+    assert len(set(drawn)) == len(drawn)
+    others: list[bytes] = []
+    thread = threading.Thread(
+        target=lambda: others.extend(_csrf._random_bytes(40) for _ in range(50))
+    )
+    thread.start()
+    thread.join()
+    assert not set(others) & set(drawn)  # each thread draws its own
+
+
+def test_a_forked_child_draws_its_own_mask_bytes() -> None:
+    _csrf._random_bytes(8)  # the parent's pool holds bytes not handed out yet
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child process
+        os.write(write, _csrf._random_bytes(32))
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 32) != _csrf._random_bytes(32)
+    os.close(read)
+    os.close(write)
 
 
 def test_csrf_token_for_a_new_reader_makes_the_secret() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 from django.http import HttpRequest
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
@@ -13,6 +14,40 @@ _INDEX = {c: i for i, c in enumerate(CSRF_ALLOWED_CHARS)}
 # Random bytes below the largest multiple of the alphabet's size map uniformly onto it.
 _TOO_HIGH = bytes(range(256 - 256 % _N, 256))
 _TO_CHAR = bytes(_CHARS[b % _N] for b in range(256))
+
+
+# Masks come from the system's random source a few kilobytes at a time: each call
+# is a system call that also lets the interpreter lock go. Every byte is used once;
+# each thread draws its own, and a forked child draws afresh.
+_POOL_BYTES = 4096
+_forks = 0
+
+
+class _Pool(threading.local):
+    def __init__(self) -> None:
+        self.data = b""
+        self.used = 0
+        self.forks = _forks
+
+
+_pool = _Pool()
+
+
+def _forked() -> None:
+    global _forks
+    _forks += 1
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+def _random_bytes(n: int) -> bytes:
+    """``n`` bytes from ``os.urandom``, never handed out twice."""
+    pool = _pool
+    if pool.used + n > len(pool.data) or pool.forks != _forks:
+        pool.data, pool.used, pool.forks = os.urandom(max(_POOL_BYTES, n)), 0, _forks
+    pool.used += n
+    return pool.data[pool.used - n : pool.used]
 
 
 def csrf_token(request: HttpRequest) -> str:
@@ -32,7 +67,7 @@ def csrf_token(request: HttpRequest) -> str:
         return get_token(request)
     drawn = b""
     while len(drawn) < CSRF_SECRET_LENGTH:
-        drawn += os.urandom(CSRF_SECRET_LENGTH + 8).translate(None, _TOO_HIGH)
+        drawn += _random_bytes(CSRF_SECRET_LENGTH + 8).translate(None, _TOO_HIGH)
     mask = drawn[:CSRF_SECRET_LENGTH]  # byte b stands for the character b % _N
     cipher = bytes(_CHARS[(m + s) % _N] for m, s in zip(mask, secret_index, strict=True))
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True

@@ -7,8 +7,9 @@ every reader for as long as the article and its comment thread stay the same:
 - the CSRF token (``\\x00csrf\\x00``), put back per request;
 - the site's origin (``\\x00origin\\x00``) in absolute URLs, put back from the
   request's own scheme and host;
-- relative ages ("2 hours ago") in ``<time datetime=... data-rel>``, recomputed
-  at serve time from ``datetime`` (``site.js`` refreshes them again in the browser).
+- relative ages ("2 hours ago") in ``<time datetime=... data-rel>``: the text is
+  stored as a slot holding the ``datetime`` and recomputed at serve time (``site.js``
+  refreshes it again in the browser).
 
 This module is imported by the settings: it must not import models.
 """
@@ -16,10 +17,13 @@ This module is imported by the settings: it must not import models.
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import pickle
 import re
+import time
 import zlib
-from datetime import datetime
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -36,12 +40,20 @@ ORIGIN_SLOT = "\x00origin\x00"
 # stamps see; this bounds what they do not, such as a renamed comment author).
 PAGE_SECONDS = 24 * 3600
 
+# Part of every page key: a page stored in an earlier form is never served.
+STORED_FORM_VERSION = 2
 _AGE = re.compile(rb'(<time datetime="([^"]+)"[^>]*\bdata-rel\b[^>]*>)([^<]*)(</time>)')
+_CSRF_NAME, _ORIGIN_NAME = CSRF_SLOT.strip(b"\x00"), ORIGIN_SLOT.strip("\x00").encode()
+_FIXED_SLOTS = frozenset({_CSRF_NAME, _ORIGIN_NAME})
 
 
 def page_cache(spec: str, data_dir: Path) -> dict[str, Any]:
     """The ``CACHES["pages"]`` entry for the ``PAGE_CACHE`` setting."""
-    common: dict[str, Any] = {"TIMEOUT": PAGE_SECONDS, "KEY_PREFIX": "tidings"}
+    common: dict[str, Any] = {
+        "TIMEOUT": PAGE_SECONDS,
+        "KEY_PREFIX": "tidings",
+        "VERSION": STORED_FORM_VERSION,
+    }
     if spec == "file":
         # About 20-25 KB a page, kept uncompressed: at most ~500 MB on disk.
         return common | {
@@ -98,17 +110,33 @@ class PageFileCache(FileBasedCache):
             file.write(self._PICKLED + zlib.compress(pickle.dumps(value, self.pickle_protocol)))
 
     def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
+        # Plain system calls: open, size, one read, close. A Python file object
+        # also asks whether it is a terminal and where it stands, and reads in
+        # buffer-sized pieces; each call lets the interpreter lock go to a thread
+        # that is waiting for it (the event loop's, in the server).
+        path = self._key_to_file(key, version)  # type: ignore[attr-defined]
         try:
-            with open(self._key_to_file(key, version), "rb") as f:  # type: ignore[attr-defined]
-                if self._is_expired(f):  # type: ignore[attr-defined]  # not in the stubs
-                    return default
-                data = f.read()
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
             return default
-        if data[:1] == self._RAW:
-            return data[1:]
-        if data[:1] == self._PICKLED:
-            return pickle.loads(zlib.decompress(data[1:]))
+        try:
+            data = _read_all(fd)
+        finally:
+            os.close(fd)
+        header = io.BytesIO(data)
+        try:
+            expires = pickle.load(header)
+        except Exception:  # empty, cut short or not ours: as good as missing
+            return default
+        if expires is not None and expires < time.time():
+            self._delete(path)  # type: ignore[attr-defined]  # not in the stubs
+            return default
+        start = header.tell()
+        kind = data[start : start + 1]
+        if kind == self._RAW:
+            return data[start + 1 :]
+        if kind == self._PICKLED:
+            return pickle.loads(zlib.decompress(data[start + 1 :]))
         return default  # written by another version: as good as missing
 
     def touch(
@@ -122,8 +150,40 @@ class PageFileCache(FileBasedCache):
         return True
 
 
+def stored_form(body: bytes) -> bytes | None:
+    """A rendered public page (with its CSRF and origin slots) in the form it is stored:
+    each age's text replaced by a slot holding its ``datetime``.
+
+    Every ``\\x00`` of the stored form opens or closes a slot, so that serving it is one
+    split, a fill of the odd parts and one join. None when the page holds a NUL byte
+    of its own (no valid page does; it is then rendered for each request).
+    """
+    parts = body.split(b"\x00")
+    if len(parts) % 2 == 0 or any(name not in _FIXED_SLOTS for name in parts[1::2]):
+        return None
+
+    def slot(match: re.Match[bytes]) -> bytes:
+        if _aware(match[2]) is None:
+            return match[0]
+        return match[1] + b"\x00" + match[2] + b"\x00" + match[4]
+
+    return _AGE.sub(slot, body)
+
+
+def _read_all(fd: int) -> bytes:
+    size = os.fstat(fd).st_size
+    data = os.read(fd, size + 1)  # one more: a file grown since is still read whole
+    while len(data) > size:
+        more = os.read(fd, 1 << 16)
+        if not more:
+            break
+        data += more
+        size = len(data)
+    return data
+
+
 def serve_stored(
-    body: bytes, key: str, *, csrf_token: str, origin: str, now: datetime | None = None
+    stored: bytes, key: str, *, csrf_token: str, origin: str, now: datetime | None = None
 ) -> tuple[bytes, str]:
     """The stored page ``key`` filled for one request, and its ETag.
 
@@ -131,33 +191,60 @@ def serve_stored(
     and the ages -- without hashing the whole body; the CSRF token is left out (a
     new mask on every request, valid for the same cookie).
     """
-    body = body.replace(ORIGIN_SLOT.encode(), origin.encode())
+    parts = stored.split(b"\x00")
+    fills = {_CSRF_NAME: csrf_token.encode(), _ORIGIN_NAME: origin.encode()}
     ages: list[bytes] = []
-    body = refresh_ages(body, now, ages)
+    clock = _Clock(now)
+    for i in range(1, len(parts), 2):
+        name = parts[i]
+        if (fill := fills.get(name)) is None:
+            fill = _age_text(name, clock)
+            ages.append(fill)
+        parts[i] = fill
     tag = hashlib.md5(b"|".join([key.encode(), origin.encode(), *ages]), usedforsecurity=False)
-    return body.replace(CSRF_SLOT, csrf_token.encode()), f'W/"{tag.hexdigest()}"'
+    return b"".join(parts), f'W/"{tag.hexdigest()}"'
 
 
-def refresh_ages(
-    body: bytes, now: datetime | None = None, shown: list[bytes] | None = None
-) -> bytes:
-    """Every ``<time ... data-rel>`` text recomputed for ``now`` (the server's time zone);
-    the texts put in are appended to ``shown`` when given."""
-    if b"data-rel" not in body:
-        return body
-    when_now = now or timezone.now()
-    tz = timezone.get_current_timezone()
+class _Clock:
+    """One request's now, in the forms the ages are compared with."""
 
-    def age(match: re.Match[bytes]) -> bytes:
-        try:
-            when = datetime.fromisoformat(match[2].decode())
-        except ValueError:
-            return match[0]
-        if when.tzinfo is None:
-            return match[0]
-        text = relative(when, when_now, tz).encode()
-        if shown is not None:
-            shown.append(text)
-        return match[1] + text + match[4]
+    __slots__ = ("day", "now", "stamp", "tz")
 
-    return _AGE.sub(age, body)
+    def __init__(self, now: datetime | None) -> None:
+        self.now = now or timezone.now()
+        self.tz = timezone.get_current_timezone()
+        self.stamp = self.now.timestamp()
+        self.day = self.now.astimezone(self.tz).date()
+
+
+def _aware(iso: bytes) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(iso.decode())
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+# An age's text for as long as it cannot change: ``relative`` depends on the time
+# elapsed only through whole minutes (its every threshold is a whole number of
+# minutes) and otherwise only on the reader's calendar day. Kept per datetime and
+# time zone: the same article's age shows on many pages (its own, related cards).
+_AGES: dict[tuple[bytes, tzinfo], tuple[bytes, float, float, date]] = {}
+_AGES_KEPT = 8192
+_MINUTE = timedelta(minutes=1)
+
+
+def _age_text(iso: bytes, clock: _Clock) -> bytes:
+    known = _AGES.get((iso, clock.tz))
+    if known is not None and known[1] <= clock.stamp < known[2] and known[3] == clock.day:
+        return known[0]
+    when = _aware(iso)
+    if when is None:  # only a page written by another version holds such a slot
+        return b""
+    start = when.timestamp()
+    minutes = (clock.now - when) // _MINUTE  # exact, where the float stamps are not
+    text = relative(when, clock.now, clock.tz).encode()
+    if len(_AGES) >= _AGES_KEPT:
+        _AGES.clear()
+    _AGES[iso, clock.tz] = (text, start + minutes * 60, start + (minutes + 1) * 60, clock.day)
+    return text

@@ -17,11 +17,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache, caches
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connections, router
-from django.db.models import Count, F, Field, Model, Q, QuerySet
+from django.db.models import Count, DateTimeField, F, Field, Model, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,7 +37,7 @@ from tidings.news.models import Article, Feed, RelatedLink, Source, Story, Topic
 from tidings.site import search as search_backend
 from tidings.site._csrf import csrf_token
 from tidings.site._health import FeedHealth, feed_health
-from tidings.site._pagestore import CSRF_SLOT, ORIGIN_SLOT, serve_stored
+from tidings.site._pagestore import CSRF_SLOT, ORIGIN_SLOT, serve_stored, stored_form
 from tidings.site.templatetags.tidings_site import snippet
 
 PAGE_SIZE = 20
@@ -44,6 +46,7 @@ TOP_STORY_WINDOW = timedelta(days=3)
 MAX_RELATED = 8
 # Heavy columns never needed by list views (cards use `teaser`, a prefix of the text).
 _HEAVY = ("text", "html", "signature")
+_MESSAGE_COOKIE = CookieStorage.cookie_name
 _CSRF_VALUE = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
 
 AI_FEATURES: tuple[tuple[str, str], ...] = (
@@ -71,7 +74,7 @@ def _cacheable(max_age: int) -> Callable[[View], View]:
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or not isinstance(response, HttpResponse):
                 return response
-            personal = request.user.is_authenticated or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            personal = _signed_in(request) or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
             patch_vary_headers(response, ["Cookie"])
             if personal:
                 patch_cache_control(response, private=True, max_age=max_age)
@@ -326,8 +329,14 @@ def _stamp_sql(db: str, with_thread: bool) -> str:
     than the database takes to run it, on every logged-out view of an article), with
     the comment thread's stamp row joined when the comments app is installed."""
     quote = connections[db].ops.quote_name
+
+    def column(alias: str, field: Field[Any, Any]) -> str:
+        name = f"{alias}.{quote(field.column)}"
+        # As text: only compared, never shown, and SQLite's driver would parse each.
+        return f"CAST({name} AS TEXT)" if isinstance(field, DateTimeField) else name
+
     names = [
-        f"{alias}.{quote(_field(model, name).column)}"
+        column(alias, _field(model, name))
         for alias, model, fields in _STAMP_COLUMNS
         for name in fields
     ]
@@ -399,11 +408,22 @@ def _with_comment_count(art: Article, count: int | None) -> Article:
     return art
 
 
+def _signed_in(request: HttpRequest) -> bool:
+    """Whether the reader is logged in; without a session cookie there is no session
+    to load (the lazy user would otherwise read the empty session to find out)."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    return bool(request.user.is_authenticated)
+
+
 def _is_public(request: HttpRequest) -> bool:
     """Whether this reader gets the page every logged-out reader gets."""
-    if request.user.is_authenticated or len(messages.get_messages(request)):
+    if not set(request.GET) <= _PAGE_PARAMS or _signed_in(request):
         return False
-    return set(request.GET) <= _PAGE_PARAMS
+    # Messages live in their cookie or in the session: with neither there are none.
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or _MESSAGE_COOKIE in request.COOKIES:
+        return not len(messages.get_messages(request))
+    return True
 
 
 def public_page_key(article_id: str, full_path: str) -> str:
@@ -455,17 +475,19 @@ def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
     if slug != (canonical := article_slug(found.title)):
         return redirect("article", article_id, canonical, permanent=True)
     page_key = _page_key(article_id, found.stamp, found.thread, request.get_full_path())
-    body: bytes | None = caches["pages"].get(page_key)
-    if body is None:
-        # Rendered once for every logged-out reader: the origin stays a slot.
-        full = get_object_or_404(_full_article(with_body=True), pk=article_id)
-        response = _render_article(
-            request, _with_comment_count(full, found.comment_count), ORIGIN_SLOT
-        )
-        body = _CSRF_VALUE.sub(_CSRF_SLOT, response.content)
-        caches["pages"].set(page_key, body)
     origin = f"{request.scheme}://{request.get_host()}"
-    page, etag = serve_stored(body, page_key, csrf_token=csrf_token(request), origin=origin)
+    stored: bytes | None = caches["pages"].get(page_key)
+    if stored is None:
+        # Rendered once for every logged-out reader: the origin stays a slot.
+        full = _with_comment_count(
+            get_object_or_404(_full_article(with_body=True), pk=article_id), found.comment_count
+        )
+        response = _render_article(request, full, ORIGIN_SLOT)
+        stored = stored_form(_CSRF_VALUE.sub(_CSRF_SLOT, response.content))
+        if stored is None:  # not storable: this reader's page, as any other view's
+            return _render_article(request, full, origin)
+        caches["pages"].set(page_key, stored)
+    page, etag = serve_stored(stored, page_key, csrf_token=csrf_token(request), origin=origin)
     return HttpResponse(page, headers={"ETag": etag})
 
 
