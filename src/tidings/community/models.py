@@ -75,9 +75,11 @@ class Comment(models.Model):
                 name="comment_has_one_target",
             )
         ]
+        # A thread's comments in order, and everything its stamp (``_thread.stamp_query``,
+        # read on every logged-out view of a page) aggregates, from the index alone.
         indexes = [
-            models.Index(fields=["article", "status", "created_at"]),
-            models.Index(fields=["story", "status", "created_at"]),
+            models.Index(fields=["article", "status", "created_at", "edited_at", "score"]),
+            models.Index(fields=["story", "status", "created_at", "edited_at", "score"]),
             models.Index(fields=["author", "created_at"]),
         ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -369,9 +370,49 @@ class _PageStamp:
     comment_count: int | None  # published comments, when known
 
 
+# Stamps read on one SQLite connection since its database last changed, by article.
+_REMEMBERED: weakref.WeakKeyDictionary[Any, tuple[Any, tuple[int, int], dict[str, _PageStamp]]]
+_REMEMBERED = weakref.WeakKeyDictionary()
+_REMEMBER_AT_MOST = 4096
+
+
+def _remembered(db: str) -> dict[str, _PageStamp] | None:
+    """The stamps still true on this thread's connection to ``db`` (SQLite only).
+
+    ``PRAGMA data_version`` moves whenever another connection, of this process or
+    of another, commits a change; ``total_changes`` whenever this connection writes
+    itself. While neither moves, nothing a stamp is made of can have changed.
+    """
+    connection = connections[db]
+    if connection.vendor != "sqlite":
+        return None
+    connection.ensure_connection()
+    raw = connection.connection
+    with connection.wrap_database_errors:
+        version = (raw.execute("PRAGMA data_version").fetchone()[0], raw.total_changes)
+    known = _REMEMBERED.get(connection)
+    if known is None or known[0] is not raw or known[1] != version:
+        known = (raw, version, {})
+        _REMEMBERED[connection] = known
+    elif len(known[2]) >= _REMEMBER_AT_MOST:
+        known[2].clear()
+    return known[2]
+
+
 def _page_stamp(article_id: str) -> _PageStamp | None:
-    """What the page key of an article needs, in one query; None for an unknown article."""
+    """What the page key of an article needs, in one query (none when the database
+    has not changed since it was last read); None for an unknown article."""
     db = router.db_for_read(Article)
+    remembered = _remembered(db)
+    if remembered is not None and (found := remembered.get(article_id)) is not None:
+        return found
+    found = _read_page_stamp(db, article_id)
+    if remembered is not None and found is not None:
+        remembered[article_id] = found
+    return found
+
+
+def _read_page_stamp(db: str, article_id: str) -> _PageStamp | None:
     with_thread = apps.is_installed("tidings.community")
     with connections[db].cursor() as cursor:
         # Named: Django's SQLite backend converts a named query with one string
