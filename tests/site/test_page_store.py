@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 import types
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.cache import caches
@@ -300,8 +302,43 @@ def test_file_store_keeps_pages_as_they_are(tmp_path: Path) -> None:
     store.set("old", b"gone", timeout=-1)
     assert store.get("old", "default") == "default"  # expired
     # A file written in another format (an older version's) is a miss, not an error.
-    path.write_bytes(path.read_bytes()[: -len(page) - 1] + b"\x78\x9c")
+    store.set("legacy", page)
+    legacy = Path(store._key_to_file("legacy"))
+    legacy.write_bytes(legacy.read_bytes()[: -len(page) - 1] + b"\x78\x9c")
+    assert store.get("legacy") is None
+
+
+def test_file_store_keeps_the_pages_read_last_in_memory(tmp_path: Path) -> None:
+    store = PageFileCache(str(tmp_path), {"TIMEOUT": 60})
+    store.set("page", b"<p>first version (sample)</p>")
+    assert store.get("page") == b"<p>first version (sample)</p>"
+    path = Path(store._key_to_file("page"))
+    path.unlink()
+    assert store.get("page") == b"<p>first version (sample)</p>"  # read from memory
+    store.set("page", b"<p>second version (sample)</p>")  # a write drops the kept copy
+    assert store.get("page") == b"<p>second version (sample)</p>"
+    store.delete("page")
     assert store.get("page") is None
+    store.set("page", b"<p>kept (sample)</p>")
+    assert store.get("page") == b"<p>kept (sample)</p>"
+    store.clear()
+    assert store.get("page") is None
+    # Another store on the same directory (another thread's) shares what is kept.
+    store.set("shared", b"<p>shared (sample)</p>")
+    assert store.get("shared") == PageFileCache(str(tmp_path), {}).get("shared")
+    # An expired page is not served from memory either.
+    store.set("brief", b"<p>brief (sample)</p>", timeout=60)
+    assert store.get("brief") is not None
+    later = time.time() + 120
+    with mock.patch("tidings.site._pagestore.time.time", return_value=later):
+        assert store.get("brief") is None
+    # What is kept stays under the limit: the oldest go when it is reached.
+    small = PageFileCache(str(tmp_path / "small"), {"TIMEOUT": 60})
+    small.HOT_BYTES = 100
+    for n in range(5):
+        small.set(f"p{n}", bytes(40))
+        small.get(f"p{n}")
+    assert small._hot.size <= 100 and len(small._hot.pages) <= 2
 
 
 def test_database_store(settings) -> None:

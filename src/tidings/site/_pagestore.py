@@ -88,14 +88,38 @@ class PageFileCache(FileBasedCache):
       whether to cull; with tens of thousands of pages that listing costs more
       than writing the page. Here it runs once per ``CHECK_EVERY`` writes, so the
       directory may overshoot ``MAX_ENTRIES`` by at most that many files.
+    - The pages read last are also kept in memory (``HOT_BYTES`` at most, shared by
+      the process's threads): an article many readers open is served without a
+      file read. A key names one version of a page, so a kept copy stays true; it
+      goes with its expiry, a ``set``, ``delete`` or ``clear`` of this process.
     """
 
     CHECK_EVERY = 256
+    HOT_BYTES = 32 << 20
     _RAW, _PICKLED = b"R", b"Z"  # after the expiry, the first byte says which
 
     def __init__(self, dir: str, params: dict[str, Any]) -> None:
         super().__init__(dir, params)
         self._writes = 0
+        self._hot = _HOT.setdefault(self._dir, _Hot())  # type: ignore[attr-defined]
+
+    def set(
+        self,
+        key: str,
+        value: Any,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        version: int | None = None,
+    ) -> None:
+        self._hot.pages.pop(self._key_to_file(key, version), None)  # type: ignore[attr-defined]
+        super().set(key, value, timeout, version)
+
+    def delete(self, key: str, version: int | None = None) -> bool:
+        self._hot.pages.pop(self._key_to_file(key, version), None)  # type: ignore[attr-defined]
+        return super().delete(key, version)
+
+    def clear(self) -> None:
+        self._hot.forget()
+        super().clear()
 
     def _cull(self) -> None:
         self._writes += 1
@@ -115,6 +139,11 @@ class PageFileCache(FileBasedCache):
         # buffer-sized pieces; each call lets the interpreter lock go to a thread
         # that is waiting for it (the event loop's, in the server).
         path = self._key_to_file(key, version)  # type: ignore[attr-defined]
+        kept = self._hot.pages.get(path)
+        if kept is not None:
+            if kept[0] is None or kept[0] >= time.time():
+                return kept[1]
+            self._hot.pages.pop(path, None)
         try:
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
@@ -134,7 +163,9 @@ class PageFileCache(FileBasedCache):
         start = header.tell()
         kind = data[start : start + 1]
         if kind == self._RAW:
-            return data[start + 1 :]
+            page = data[start + 1 :]
+            self._hot.keep(path, expires, page, self.HOT_BYTES)
+            return page
         if kind == self._PICKLED:
             return pickle.loads(zlib.decompress(data[start + 1 :]))
         return default  # written by another version: as good as missing
@@ -168,6 +199,28 @@ def stored_form(body: bytes) -> bytes | None:
         return match[1] + b"\x00" + match[2] + b"\x00" + match[4]
 
     return _AGE.sub(slot, body)
+
+
+class _Hot:
+    """Pages kept in memory by file path, with their expiry; emptied whole when full
+    (cheaper than ordering every read, and a hot page is back on its next read)."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, tuple[float | None, bytes]] = {}
+        self.size = 0
+
+    def keep(self, path: str, expires: float | None, page: bytes, limit: int) -> None:
+        if self.size + len(page) > limit:
+            self.forget()
+        self.pages[path] = (expires, page)
+        self.size += len(page)
+
+    def forget(self) -> None:
+        self.pages = {}
+        self.size = 0
+
+
+_HOT: dict[str, _Hot] = {}
 
 
 def _read_all(fd: int) -> bytes:
