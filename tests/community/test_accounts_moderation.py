@@ -27,7 +27,9 @@ def _post(client, target, body, **extra):
 
 
 def _link(body: str) -> str:
-    return re.search(r"https?://testserver(\S+)", body).group(1)
+    match = re.search(r"https?://testserver(\S+)", body)
+    assert match is not None, body
+    return match.group(1)
 
 
 @pytest.mark.argon2

@@ -12,8 +12,6 @@ from django.utils import timezone
 
 from tidings.community.models import Comment, ModerationAction
 
-from .conftest import make_user
-
 pytestmark = pytest.mark.django_db
 S = Comment.Status
 
@@ -233,4 +231,3 @@ def test_new_user_without_profile_can_post(client_for, article):
     response = post(client_for(admin), article, "Staff note")
     assert response.status_code == 302
     assert Comment.objects.get().author.profile.display_name == "admin"
-    assert make_user  # imported helper used elsewhere

@@ -10,9 +10,17 @@ import json
 import sys
 import threading
 import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import django
+
+
+@dataclass
+class Figures:
+    writes: int = 0
+    errors: list[str] = field(default_factory=list)
+    slowest_ms: float = 0.0
 
 
 def main(stop_file: str, threads: int) -> int:
@@ -25,7 +33,7 @@ def main(stop_file: str, threads: int) -> int:
 
     stop = Path(stop_file)
     lock = threading.Lock()
-    figures = {"writes": 0, "errors": [], "slowest_ms": 0.0}
+    figures = Figures()
 
     def writer(n: int) -> None:
         i = 0
@@ -47,12 +55,12 @@ def main(stop_file: str, threads: int) -> int:
                         )
                 except OperationalError as exc:
                     with lock:
-                        figures["errors"].append(repr(exc))
+                        figures.errors.append(repr(exc))
                     continue
                 elapsed = (time.perf_counter() - started) * 1000
                 with lock:
-                    figures["writes"] += 3
-                    figures["slowest_ms"] = max(figures["slowest_ms"], round(elapsed, 1))
+                    figures.writes += 3
+                    figures.slowest_ms = max(figures.slowest_ms, round(elapsed, 1))
                 time.sleep(0.01)
         finally:
             connection.close()
@@ -62,7 +70,7 @@ def main(stop_file: str, threads: int) -> int:
         t.start()
     for t in workers:
         t.join()
-    print(json.dumps(figures))
+    print(json.dumps(asdict(figures)))
     return 0
 
 

@@ -53,8 +53,10 @@ def test_demo_is_ingested_through_the_pipeline(demo_site: None) -> None:
     copies = [a for a in corpus.articles if a.syndicated_from]
     assert Article.objects.filter(duplicate_of__isnull=False).count() == len(copies)
     for dup in Article.objects.filter(duplicate_of__isnull=False):
-        assert dup.story_id == dup.duplicate_of.story_id
-        assert not RelatedLink.objects.filter(article=dup.duplicate_of, related=dup).exists()
+        original = dup.duplicate_of
+        assert original is not None
+        assert dup.story_id == original.story_id
+        assert not RelatedLink.objects.filter(article=original, related=dup).exists()
     # Stories: far fewer than articles, and the big story spans many outlets.
     assert Story.objects.filter(merged_into__isnull=True).count() < len(corpus.articles)
     assert Story.objects.order_by("-outlet_count").first().outlet_count >= 4  # type: ignore[union-attr]

@@ -15,7 +15,9 @@ import pytest
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection, connections
-from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token, get_token
+
+# _unmask_cipher_token is private in Django and absent from django-stubs.
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token, get_token  # type: ignore[attr-defined]
 from django.test import Client, RequestFactory
 from django.utils import timezone
 from hypothesis import given

@@ -177,7 +177,8 @@ def test_openai_errors_have_stable_codes(server: EmbeddingsServer) -> None:
     server.script.extend([Reply(status=429)] * 3)
     with pytest.raises(EmbeddingUnavailableError) as rate:
         client(server, retries=2).embed(["a"])
-    assert rate.value.code == "embedding_rate_limited" and rate.value.url.endswith("/embeddings")
+    assert rate.value.code == "embedding_rate_limited"
+    assert rate.value.url is not None and rate.value.url.endswith("/embeddings")
 
     server.script.append(Reply(status=401, body='{"error": "bad key"}'))
     with pytest.raises(EmbeddingUnavailableError) as refused:
