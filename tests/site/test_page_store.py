@@ -305,7 +305,7 @@ def test_file_store_keeps_pages_as_they_are(tmp_path: Path) -> None:
     assert store.get("old", "default") == "default"  # expired
     # A file written in another format (an older version's) is a miss, not an error.
     store.set("legacy", page)
-    legacy = Path(store._key_to_file("legacy"))
+    legacy = Path(store.file_for("legacy"))
     legacy.write_bytes(legacy.read_bytes()[: -len(page) - 1] + b"\x78\x9c")
     assert store.get("legacy") is None
 
@@ -314,7 +314,7 @@ def test_file_store_keeps_the_pages_read_last_in_memory(tmp_path: Path) -> None:
     store = PageFileCache(str(tmp_path), {"TIMEOUT": 60})
     store.set("page", b"<p>first version (sample)</p>")
     assert store.get("page") == b"<p>first version (sample)</p>"
-    path = Path(store._key_to_file("page"))
+    path = Path(store.file_for("page"))
     path.unlink()
     assert store.get("page") == b"<p>first version (sample)</p>"  # read from memory
     store.set("page", b"<p>second version (sample)</p>")  # a write drops the kept copy

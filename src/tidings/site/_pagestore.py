@@ -103,6 +103,11 @@ class PageFileCache(FileBasedCache):
         self._writes = 0
         self._hot = _HOT.setdefault(self._dir, _Hot())  # type: ignore[attr-defined]
 
+    def file_for(self, key: str, version: int | None = None) -> str:
+        """The file that holds ``key``."""
+        path: str = self._key_to_file(key, version)  # type: ignore[attr-defined]  # not in the stubs
+        return path
+
     def set(
         self,
         key: str,
@@ -110,11 +115,11 @@ class PageFileCache(FileBasedCache):
         timeout: float | None = DEFAULT_TIMEOUT,
         version: int | None = None,
     ) -> None:
-        self._hot.pages.pop(self._key_to_file(key, version), None)  # type: ignore[attr-defined]
+        self._hot.pages.pop(self.file_for(key, version), None)
         super().set(key, value, timeout, version)
 
     def delete(self, key: str, version: int | None = None) -> bool:
-        self._hot.pages.pop(self._key_to_file(key, version), None)  # type: ignore[attr-defined]
+        self._hot.pages.pop(self.file_for(key, version), None)
         return super().delete(key, version)
 
     def clear(self) -> None:
@@ -138,7 +143,7 @@ class PageFileCache(FileBasedCache):
         # also asks whether it is a terminal and where it stands, and reads in
         # buffer-sized pieces; each call lets the interpreter lock go to a thread
         # that is waiting for it (the event loop's, in the server).
-        path = self._key_to_file(key, version)  # type: ignore[attr-defined]
+        path = self.file_for(key, version)
         kept = self._hot.pages.get(path)
         if kept is not None:
             if kept[0] is None or kept[0] >= time.time():
