@@ -35,8 +35,10 @@ def poll_feed(feed_id: int) -> int:
 DOWNLOAD_THREADS = 2
 #: Stored articles between two turns of the story stage, run while pages are in flight.
 ASSIGN_EVERY = 32
-#: Downloaded pages stored in one write transaction, at most: a claim's worth, so the
-#: database lock is held for a few pages and two workers' writes still interleave.
+#: Downloaded pages stored in one write transaction: a claim's worth, so the database
+#: lock is held for a few pages and two workers' writes still interleave. Pages come in
+#: one at a time, about as fast as the extraction process goes: the storing thread waits
+#: for a batch (with this many more claimed ahead), or nearly every batch would be one page.
 STORE_BATCH = 8
 
 
@@ -55,7 +57,7 @@ def process_entries() -> int:
     with ThreadPoolExecutor(threads, thread_name_prefix="tidings-download") as pool:
         try:
             while True:
-                if len(ahead) < 2 * threads:
+                if len(ahead) < 2 * threads + STORE_BATCH:
                     claimed = pipeline.claim_entries(worker)
                     fresh = pipeline.skip_stored(claimed)
                     done += len(claimed) - len(fresh)
@@ -63,11 +65,16 @@ def process_entries() -> int:
                         ahead.append((entry, pool.submit(pipeline.download, entry)))
                 if not ahead:
                     break
-                # The next page in claim order, with those after it that are ready already,
-                # stored in one write transaction: nothing waits for a page still in flight.
-                entry, future = ahead.popleft()
-                ready = [(entry, future.result())]
-                while ahead and ahead[0][1].done() and len(ready) < STORE_BATCH:
+                # The next pages in claim order stored in one write transaction: up to
+                # STORE_BATCH, waited for only while 2 per thread stay queued behind them
+                # (the download threads never run dry), and those ready already.
+                wanted = max(1, min(STORE_BATCH, len(ahead) - 2 * threads))
+                ready: list[tuple[Entry, pipeline.Download]] = []
+                while (
+                    ahead
+                    and len(ready) < STORE_BATCH
+                    and (len(ready) < wanted or ahead[0][1].done())
+                ):
                     entry, future = ahead.popleft()
                     ready.append((entry, future.result()))
                 pipeline.finish_downloads(ready)
