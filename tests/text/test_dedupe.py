@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from datasketch import MinHash
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tidings.core.dedupe import (
+    NUM_PERM,
     NearDuplicateIndex,
     _shingles,
     content_hash,
@@ -112,3 +115,26 @@ def test_shingles_are_the_joined_word_five_grams(text: str) -> None:
 def test_fingerprint_is_hash_and_signature() -> None:
     for text in (WIRE, REPUBLISHED, "", "two words"):
         assert fingerprint(text) == (content_hash(text), signature(text))
+
+
+def _datasketch_signature(text: str) -> bytes:
+    """The signature through datasketch's own MinHash: what stored signatures were made with."""
+    values = np.full(NUM_PERM, 0xFFFFFFFF, dtype="<u4")
+    shingles = _shingles(normalise(text))
+    if shingles:
+        minhash = MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32")
+        minhash.update_batch(list(shingles))
+        values = minhash.hashvalues.astype("<u4")
+    return b"\x01" + values.tobytes()
+
+
+@pytest.mark.parametrize(
+    "text", [WIRE, REPUBLISHED, UNRELATED, "", "one", "five words and no more", "news " * 40]
+)
+def test_signature_is_datasketch_minhash(text: str) -> None:
+    assert signature(text) == _datasketch_signature(text)
+
+
+@given(st.text(alphabet=st.sampled_from("ab cé,\u00a0\n-ДЖ"), max_size=200))
+def test_signature_is_datasketch_minhash_for_any_text(text: str) -> None:
+    assert signature(text) == _datasketch_signature(text)

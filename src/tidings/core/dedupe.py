@@ -54,19 +54,25 @@ def _content_hash(normalised: str) -> str:
 
 def _shingles(normalised: str) -> set[bytes]:
     """The word 5-grams of a normalised text (single spaces between words), as UTF-8."""
+    return set(_shingle_list(normalised))
+
+
+def _shingle_list(normalised: str) -> list[bytes]:
+    """The word 5-grams of a normalised text in order, repeats included (a MinHash
+    minimum does not change for a repeated shingle: no set is needed to sign)."""
     encoded = normalised.encode("utf-8")
     if not encoded:
-        return set()
+        return []
     # Slices of the encoded text between word boundaries: the same bytes as joining
     # the words again, without building every shingle twice.
     ends = list(accumulate(len(word) + 1 for word in encoded.split(b" ")))
     if len(ends) <= SHINGLE_WORDS:
-        return {encoded}
+        return [encoded]
     starts = [0, *ends]
-    return {
-        encoded[starts[i] : ends[i + SHINGLE_WORDS - 1] - 1]
-        for i in range(len(ends) - SHINGLE_WORDS + 1)
-    }
+    return [
+        encoded[start : end - 1]
+        for start, end in zip(starts, ends[SHINGLE_WORDS - 1 :], strict=False)
+    ]
 
 
 def signature(text: str) -> bytes:
@@ -86,24 +92,40 @@ def fingerprint(text: str) -> tuple[str, bytes]:
 
 def _signature(normalised: str) -> bytes:
     values = np.full(NUM_PERM, _EMPTY, dtype="<u4")
-    shingles = _shingles(normalised)
+    shingles = _shingle_list(normalised)
     if shingles:
-        minhash = MinHash(
-            num_perm=NUM_PERM, seed=_SEED, permutations=_permutations(), scheme=_SCHEME
-        )
-        minhash.update_batch(list(shingles))
-        values = minhash.hashvalues.astype("<u4")
+        # datasketch's MinHash (scheme affine32) computed in one pass, bit for bit: each
+        # shingle's hash is the first 4 bytes (little-endian) of its SHA-1, mixed by the
+        # MurmurHash3 finalizer, then permuted as a * h + b (mod 2**32); the signature is
+        # the minimum per permutation. The digests are read as one array instead of one
+        # struct.unpack per shingle (0.58 -> 0.35 ms per benchmark page).
+        digests = b"".join([hashlib.sha1(shingle).digest() for shingle in shingles])
+        hashes = np.frombuffer(digests, dtype="<u4")[::_SHA1_WORDS].copy()
+        hashes ^= hashes >> 16
+        hashes *= np.uint32(0x85EBCA6B)
+        hashes ^= hashes >> 13
+        hashes *= np.uint32(0xC2B2AE35)
+        hashes ^= hashes >> 16
+        a, b = _permutations()
+        permuted = hashes[:, np.newaxis] * a
+        permuted += b
+        values = permuted.min(axis=0).astype("<u4")
     return bytes([_VERSION]) + values.tobytes()
 
+
+#: A SHA-1 digest is five 32-bit words; a shingle's hash is the first.
+_SHA1_WORDS = 5
 
 _PERMUTATIONS: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    """The MinHash permutations, generated once (as datasketch would for the seed)."""
+    """The MinHash permutations (uint32 ``a`` and ``b``), generated once as datasketch
+    generates them for the seed."""
     global _PERMUTATIONS
     if _PERMUTATIONS is None:
-        _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME).permutations
+        a, b = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME).permutations
+        _PERMUTATIONS = (a.astype(np.uint32), b.astype(np.uint32))
     return _PERMUTATIONS
 
 

@@ -11,7 +11,7 @@ import itertools
 import logging
 import statistics
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -165,6 +165,28 @@ def subscribe_without_fetch(
 # --- polling -------------------------------------------------------------------------
 
 
+def _attempt(
+    feed: Feed | None,
+    url: str,
+    kind: str,
+    started: float,
+    *,
+    status: int | None,
+    code: str,
+    message: str = "",
+) -> FetchAttempt:
+    """A fetch attempt, not yet saved."""
+    return FetchAttempt(
+        feed=feed,
+        url=url[:2000],
+        kind=kind,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        status=status,
+        code=code[:64],
+        message=message,
+    )
+
+
 def _record(
     feed: Feed | None,
     url: str,
@@ -175,15 +197,7 @@ def _record(
     code: str,
     message: str = "",
 ) -> None:
-    FetchAttempt.objects.create(
-        feed=feed,
-        url=url[:2000],
-        kind=kind,
-        duration_ms=int((time.monotonic() - started) * 1000),
-        status=status,
-        code=code[:64],
-        message=message,
-    )
+    _attempt(feed, url, kind, started, status=status, code=code, message=message).save()
 
 
 def _fail_feed(feed: Feed, exc: TidingsError, started: float) -> None:
@@ -427,7 +441,15 @@ def has_claimable_entries() -> bool:
     return Entry.objects.filter(_claimable(timezone.now())).exists()
 
 
-def _fail_entry(entry: Entry, exc: TidingsError, *, url: str, started: float) -> None:
+def _fail_entry(
+    entry: Entry,
+    exc: TidingsError,
+    *,
+    url: str,
+    started: float,
+    attempts: list[FetchAttempt] | None = None,
+) -> None:
+    """Record an entry's failure; its fetch attempt is saved, or added to ``attempts``."""
     entry.attempts += 1
     entry.error_code = exc.code
     entry.error_message = exc.message
@@ -440,7 +462,7 @@ def _fail_entry(entry: Entry, exc: TidingsError, *, url: str, started: float) ->
     else:
         entry.claimed_until = timezone.now() + timedelta(seconds=60 * 2**entry.attempts)
     entry.save()
-    _record(
+    attempt = _attempt(
         entry.feed,
         url,
         "page",
@@ -449,6 +471,10 @@ def _fail_entry(entry: Entry, exc: TidingsError, *, url: str, started: float) ->
         code=exc.code,
         message=str(exc),
     )
+    if attempts is None:
+        attempt.save()
+    else:
+        attempts.append(attempt)
     log.warning("entry %s failed: %s (%s)", url, exc.message, exc.code)
 
 
@@ -456,7 +482,12 @@ def _retryable(exc: TidingsError) -> bool:
     status = getattr(exc, "status", None)
     if status is not None:
         return status >= 500 or status == 429
-    return exc.code in {"timeout", "connect", "dns", "fetch"}
+    return exc.code in {"timeout", "connect", "dns", "fetch", STORE_FAILED}
+
+
+#: The error code of an entry whose article could not be written (retried like a
+#: transient fetch failure, at most ``MAX_ENTRY_ATTEMPTS`` times).
+STORE_FAILED = "store"
 
 
 def _pick_canonical(extracted: ExtractedArticle, final_url: str) -> str:
@@ -556,14 +587,88 @@ def already_stored(entry: Entry) -> bool:
 
 def finish_download(entry: Entry, done: Download) -> Article | None:
     """Record a download's outcome: the stored article, or the entry's failure."""
+    return finish_downloads([(entry, done)])[0]
+
+
+def finish_downloads(done: Sequence[tuple[Entry, Download]]) -> list[Article | None]:
+    """Record several downloads' outcomes, in order, in one write transaction: one database
+    lock and one commit for all, the exact-duplicate lookup and the fetch attempts in one
+    query each. Every entry is written under its own savepoint: one whose article cannot be
+    stored is recorded as failed (code ``STORE_FAILED``, retried later) and the others are
+    kept."""
+    if not done:
+        return []
+    prints = [
+        (d.fingerprints or Fingerprints.of(d.extracted)) if d.extracted is not None else None
+        for _, d in done
+    ]
+    with transaction.atomic():
+        originals = _Originals([p.content_hash for p in prints if p is not None])
+        attempts: list[FetchAttempt] = []
+        stored = [
+            _finish_one(entry, d, p, originals, attempts)
+            for (entry, d), p in zip(done, prints, strict=True)
+        ]
+        FetchAttempt.objects.bulk_create(attempts)
+    return stored
+
+
+def _finish_one(
+    entry: Entry,
+    done: Download,
+    prints: Fingerprints | None,
+    originals: _Originals,
+    attempts: list[FetchAttempt],
+) -> Article | None:
     if done.error is not None or done.extracted is None:
         error = done.error or ExtractionError("no article extracted", url=done.url)
-        _fail_entry(entry, error, url=done.url, started=done.started)
+        _fail_entry(entry, error, url=done.url, started=done.started, attempts=attempts)
         return None
-    # The attempt and the article in one write transaction (one database lock per page).
-    with transaction.atomic():
-        _record(entry.feed, done.url, "page", done.started, status=done.status, code="ok")
-        return store_article(entry, done.extracted, done.url, fingerprints=done.fingerprints)
+    try:
+        # No savepoint of its own needed: store_article writes only under its own.
+        article = store_article(
+            entry, done.extracted, done.url, fingerprints=prints, originals=originals
+        )
+    except Exception as exc:  # one entry's failure must not lose the batch
+        log.exception("storing %s failed", done.url)
+        entry.state = Entry.State.PENDING
+        entry.article = None
+        failure = TidingsError(f"storing failed: {exc!r}", url=done.url, code=STORE_FAILED)
+        _fail_entry(entry, failure, url=done.url, started=done.started, attempts=attempts)
+        return None
+    attempts.append(
+        _attempt(entry.feed, done.url, "page", done.started, status=done.status, code="ok")
+    )
+    return article
+
+
+class _Originals:
+    """What an exact copy is folded onto, by content hash: the earliest fetched article
+    with that hash that is no duplicate itself. Read in one query for a batch of pages,
+    and kept up to date as the batch stores its own."""
+
+    def __init__(self, hashes: Iterable[str]) -> None:
+        self._by_hash: dict[str, list[tuple[datetime, str]]] = {}
+        wanted = set(hashes)
+        if not wanted:
+            return
+        rows = (
+            Article.objects.filter(content_hash__in=wanted, duplicate_of__isnull=True)
+            .order_by()
+            .values_list("content_hash", "fetched_at", "pk")
+        )
+        for chash, fetched_at, pk in rows:
+            self._by_hash.setdefault(chash, []).append((fetched_at, pk))
+
+    def first(self, chash: str, *, other_than: str) -> str | None:
+        found = [c for c in self._by_hash.get(chash, ()) if c[1] != other_than]
+        return min(found)[1] if found else None
+
+    def add(self, article: Article) -> None:
+        if article.duplicate_of_id is None:
+            self._by_hash.setdefault(article.content_hash, []).append(
+                (article.fetched_at, article.pk)
+            )
 
 
 def process_entry(entry: Entry) -> Article | None:
@@ -579,7 +684,14 @@ def store_article(
     final_url: str,
     *,
     fingerprints: Fingerprints | None = None,
+    originals: _Originals | None = None,
 ) -> Article:
+    """Store the article behind an entry and finish the entry (``DONE``, or ``DUPLICATE``
+    when the same canonical URL is stored already). ``originals``: exact copies looked up
+    for a batch (see :func:`finish_downloads`), else one query here.
+
+    Every write is made under a savepoint of its own: when this raises, nothing of it is
+    left in the caller's transaction, which can go on."""
     canon = _pick_canonical(extracted, final_url)
     aid = article_id(canon)
     text = extracted.text
@@ -588,13 +700,9 @@ def store_article(
     title = (extracted.title or entry.title or UNTITLED).strip()[:1000]
     language = prints.language or entry.feed.source.language or ""
     source = entry.feed.source
-    exact = (
-        Article.objects.filter(content_hash=chash, duplicate_of__isnull=True)
-        .exclude(pk=aid)
-        .order_by("fetched_at")
-        .only("pk")  # the key is all we need; the text and HTML stay in the database
-        .first()
-    )
+    if originals is None:
+        originals = _Originals([chash])
+    exact = originals.first(chash, other_than=aid)
     article = Article(
         id=aid,
         canonical_url=canon[:2000],
@@ -615,7 +723,7 @@ def store_article(
         paywalled=extracted.paywalled,
         content_hash=chash,
         signature=prints.signature,
-        duplicate_of=exact,
+        duplicate_of_id=exact,
         duplicate_score=1.0 if exact else None,
         is_sample=source.is_sample,
     )
@@ -623,12 +731,14 @@ def store_article(
         with transaction.atomic():
             article.save(force_insert=True)
             _finish(entry, article, Entry.State.DONE)
+        originals.add(article)
     except IntegrityError:
         # Same canonical URL stored meanwhile (another feed, another worker): link to it.
-        stored = Article.objects.filter(Q(pk=aid) | Q(canonical_url=canon)).first()
-        if stored is None:
-            raise
-        _finish(entry, stored, Entry.State.DUPLICATE)
+        with transaction.atomic():
+            stored = Article.objects.filter(Q(pk=aid) | Q(canonical_url=canon)).first()
+            if stored is None:
+                raise
+            _finish(entry, stored, Entry.State.DUPLICATE)
         return stored
     return article
 
