@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from tidings.core.extract import ExtractionError, ExtractionTimeoutError, extract_with_timeout
+from tidings.core.extract import (
+    ExtractionError,
+    ExtractionTimeoutError,
+    _worker,
+    extract_with_timeout,
+)
 
 DATA = Path(__file__).parent / "data"
 WORDS = "The quick council report was read aloud to the assembled crowd. " * 5
@@ -78,3 +85,54 @@ def test_errors_cross_the_process_boundary() -> None:
         extract_with_timeout(b"<html><body><p>too short</p></body></html>", "https://a.example/")
     assert not isinstance(info.value, ExtractionTimeoutError)
     assert info.value.url == "https://a.example/"
+
+
+def test_pages_from_several_threads_get_their_own_answers() -> None:
+    """Two pages are with the extraction process at once; each answer reaches its caller."""
+    pages = sorted(DATA.glob("*.html"))[:4]
+    alone = {
+        p.name: extract_with_timeout(p.read_bytes(), f"https://x.example/{p.name}") for p in pages
+    }
+    got: dict[str, list[str]] = {p.name: [] for p in pages}
+    failures: list[BaseException] = []
+
+    def read(page: Path) -> None:
+        try:
+            for _ in range(5):
+                got[page.name].append(
+                    extract_with_timeout(page.read_bytes(), f"https://x.example/{page.name}").text
+                )
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=read, args=(p,)) for p in pages]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+    for name, texts in got.items():
+        assert texts == [alone[name].text] * 5
+
+
+def test_a_page_waiting_behind_a_stuck_one_is_sent_again() -> None:
+    slow = "<html><body><table>" + "<tr><td>sample cell</td></tr>" * 30_000 + "</table>"
+    page = (DATA / "harbour-wire.html").read_bytes()
+    outcome: dict[str, object] = {}
+
+    def stuck() -> None:
+        try:
+            extract_with_timeout(slow, "https://ledger.example/slow", timeout=0.05)
+        except ExtractionError as exc:
+            outcome["stuck"] = exc
+
+    first = threading.Thread(target=stuck)
+    first.start()
+    while not _worker._queue and first.is_alive():  # the slow page is with the worker
+        time.sleep(0.001)
+    # Queued behind it: when the slow page times out, the worker is replaced and this
+    # page goes to the new one.
+    article = extract_with_timeout(page, "https://ledger.example/x", timeout=30)
+    first.join()
+    assert isinstance(outcome["stuck"], ExtractionTimeoutError)
+    assert article.title == "Harbour cranes return to Port Meridian after strike ends"

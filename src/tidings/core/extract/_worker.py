@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections import deque
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -65,39 +66,52 @@ class _Worker:
         self.process.wait(timeout=5)
 
 
-_lock = threading.Lock()
+#: Pages handed to the extraction process at once: the one it works on and the next,
+#: already in its pipe, so it starts on that the moment it answers. One at a time, it
+#: waited while the caller woke up for the answer and sent the next page, and a thread
+#: of a busy worker can wait milliseconds for the interpreter lock.
+QUEUED = 2
+
+
+class _Call:
+    __slots__ = ("reply", "worker")
+
+    def __init__(self, worker: _Worker) -> None:
+        self.worker = worker
+        self.reply: tuple[Any, ...] | None = None
+
+
+_state = threading.Condition()
 _worker: _Worker | None = None
+_queue: deque[_Call] = deque()  # pages sent to ``_worker``, in the order it answers
+_free = threading.Semaphore(QUEUED)
+_sending = threading.Lock()
 
 
 def _shutdown() -> None:
     global _worker
+    with _state:
+        _retire()
+
+
+def _retire() -> None:
+    """Kill the worker; the pages it still held are sent again by their callers."""
+    global _worker
     if _worker is not None:
         _worker.stop()
         _worker = None
+    _queue.clear()
+    _state.notify_all()
 
 
 atexit.register(_shutdown)
 
 
 def run(html: str | bytes, url: str | None, timeout: float) -> Any:
-    """Extract in the worker process; kill and replace it after ``timeout`` seconds."""
-    global _worker
-    with _lock:
-        if _worker is None or not _worker.alive():
-            _worker = _Worker()
-        worker = _worker
-        try:
-            worker.requests.send((html, url))
-            ready = worker.replies.poll(timeout)
-            reply = worker.replies.recv() if ready else None
-        except (EOFError, OSError, BrokenPipeError) as exc:
-            _shutdown()
-            raise errors.ExtractionError("extraction worker died", url=url) from exc
-        if reply is None:
-            _shutdown()
-            raise errors.ExtractionTimeoutError(
-                f"extraction took longer than {timeout:g}s", url=url
-            )
+    """Extract in the worker process; kill and replace it once a page has had it for
+    ``timeout`` seconds (a page waiting behind another is sent again to the new one)."""
+    with _free:
+        reply = _extract(html, url, timeout)
     if reply[0] == "ok":
         return reply[1]
     _, name, message, err_url = reply
@@ -105,6 +119,51 @@ def run(html: str | bytes, url: str | None, timeout: float) -> Any:
     if not (isinstance(cls, type) and issubclass(cls, errors.ExtractionError)):
         cls = errors.ExtractionError
     raise cls(message, url=err_url)
+
+
+def _extract(html: str | bytes, url: str | None, timeout: float) -> tuple[Any, ...]:
+    global _worker
+    while True:
+        with _sending:
+            with _state:
+                if _worker is None or not _worker.alive():
+                    _retire()
+                    _worker = _Worker()
+                call = _Call(_worker)
+                _queue.append(call)
+            try:
+                call.worker.requests.send((html, url))
+            except OSError as exc:  # a broken pipe: the worker died or was replaced
+                with _state:
+                    if call.worker is not _worker:
+                        continue
+                    _retire()
+                raise errors.ExtractionError("extraction worker died", url=url) from exc
+        with _state:
+            # Answers come in the order pages were sent: the caller whose page is
+            # first in line reads the next one; the others wait for their turn.
+            while _queue and _queue[0] is not call and call.worker is _worker:
+                _state.wait()
+            if call.worker is not _worker:
+                continue  # the worker was replaced while this page waited: send it again
+        try:
+            ready = call.worker.replies.poll(timeout)
+            reply = call.worker.replies.recv() if ready else None
+        except (EOFError, OSError) as exc:
+            with _state:
+                if call.worker is _worker:
+                    _retire()
+            raise errors.ExtractionError("extraction worker died", url=url) from exc
+        with _state:
+            if reply is None:
+                if call.worker is _worker:
+                    _retire()
+                raise errors.ExtractionTimeoutError(
+                    f"extraction took longer than {timeout:g}s", url=url
+                )
+            _queue.popleft()
+            _state.notify_all()
+        return reply
 
 
 if __name__ == "__main__":
