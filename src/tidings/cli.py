@@ -266,8 +266,10 @@ class _progress:
         )
         self.task = self.bar.add_task("", total=None)
         self.bar.start()
-        self.thread = threading.Thread(target=self._watch, daemon=True)
-        self.thread.start()
+        self.thread: threading.Thread | None = None
+        if not self.bar.disable:  # no terminal to draw on: nothing to count for
+            self.thread = threading.Thread(target=self._watch, daemon=True)
+            self.thread.start()
 
     def _watch(self) -> None:
         from django.db import connection
@@ -284,7 +286,8 @@ class _progress:
 
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
-        self.thread.join(timeout=2)
+        if self.thread is not None:
+            self.thread.join(timeout=2)
         self.bar.stop()
 
 
