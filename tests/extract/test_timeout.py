@@ -117,7 +117,8 @@ def test_pages_from_several_threads_get_their_own_answers() -> None:
 
 def test_a_page_waiting_behind_a_stuck_one_is_sent_again() -> None:
     slow = "<html><body><table>" + "<tr><td>sample cell</td></tr>" * 30_000 + "</table>"
-    page = (DATA / "harbour-wire.html").read_bytes()
+    # Larger than a pipe's buffer: its sender is still writing it when the worker goes.
+    page = (DATA / "harbour-wire.html").read_bytes() + b"<!-- " + b"padding " * 40_000 + b"-->"
     outcome: dict[str, object] = {}
 
     def stuck() -> None:

@@ -59,11 +59,13 @@ class _Worker:
         return self.process.poll() is None
 
     def stop(self) -> None:
-        for conn in (self.requests, self.replies):
-            conn.close()
+        # The process first: a caller blocked writing a page to it then gets a broken
+        # pipe (and sends the page again), rather than a connection closed under it.
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait(timeout=5)
+        for conn in (self.requests, self.replies):
+            conn.close()
 
 
 #: Pages handed to the extraction process at once: the one it works on and the next,
@@ -121,9 +123,14 @@ def run(html: str | bytes, url: str | None, timeout: float) -> Any:
     raise cls(message, url=err_url)
 
 
+#: Times a page is sent to a new extraction process after the one holding it went away
+#: for another page's sake (a timeout, a crash while this page waited behind it).
+RESENDS = 2
+
+
 def _extract(html: str | bytes, url: str | None, timeout: float) -> tuple[Any, ...]:
     global _worker
-    while True:
+    for _ in range(RESENDS + 1):
         with _sending:
             with _state:
                 if _worker is None or not _worker.alive():
@@ -133,12 +140,13 @@ def _extract(html: str | bytes, url: str | None, timeout: float) -> tuple[Any, .
                 _queue.append(call)
             try:
                 call.worker.requests.send((html, url))
-            except OSError as exc:  # a broken pipe: the worker died or was replaced
+            except (OSError, TypeError, ValueError):
+                # A broken pipe or a connection closed by a retirement: the process
+                # is gone before it read this page, which is sent again.
                 with _state:
-                    if call.worker is not _worker:
-                        continue
-                    _retire()
-                raise errors.ExtractionError("extraction worker died", url=url) from exc
+                    if call.worker is _worker:
+                        _retire()
+                continue
         with _state:
             # Answers come in the order pages were sent: the caller whose page is
             # first in line reads the next one; the others wait for their turn.
@@ -149,10 +157,11 @@ def _extract(html: str | bytes, url: str | None, timeout: float) -> tuple[Any, .
         try:
             ready = call.worker.replies.poll(timeout)
             reply = call.worker.replies.recv() if ready else None
-        except (EOFError, OSError) as exc:
+        except (EOFError, OSError, TypeError, ValueError) as exc:
             with _state:
-                if call.worker is _worker:
-                    _retire()
+                if call.worker is not _worker:
+                    continue  # retired for another page's sake while this one was read
+                _retire()  # it died on this page
             raise errors.ExtractionError("extraction worker died", url=url) from exc
         with _state:
             if reply is None:
@@ -161,9 +170,11 @@ def _extract(html: str | bytes, url: str | None, timeout: float) -> tuple[Any, .
                 raise errors.ExtractionTimeoutError(
                     f"extraction took longer than {timeout:g}s", url=url
                 )
-            _queue.popleft()
+            if _queue and _queue[0] is call:
+                _queue.popleft()
             _state.notify_all()
         return reply
+    raise errors.ExtractionError("extraction worker died", url=url)
 
 
 if __name__ == "__main__":
