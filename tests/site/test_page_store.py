@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -14,7 +15,7 @@ from unittest import mock
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 # _unmask_cipher_token is private in Django and absent from django-stubs.
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token, get_token  # type: ignore[attr-defined]
@@ -146,6 +147,16 @@ def test_a_remembered_page_key_goes_when_the_database_changes(
     assert "Sample harbour note" in Client().get(url).content.decode()
     with django_assert_num_queries(STORED_VIEW_QUERIES):
         assert "Sample harbour note" in Client().get(url).content.decode()
+
+
+def test_a_page_key_read_in_a_rolled_back_transaction_is_not_kept(page: Article) -> None:
+    url = page.get_absolute_url()
+    Client().get(url)
+    with contextlib.suppress(RuntimeError), transaction.atomic():
+        Story.objects.filter(pk=page.story_id).update(headline="Sample headline never kept")
+        assert "Sample headline never kept" in Client().get(url).content.decode()
+        raise RuntimeError  # rolled back
+    assert "Sample headline never kept" not in Client().get(url).content.decode()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -371,7 +371,7 @@ class _PageStamp:
 
 
 # Stamps read on one SQLite connection since its database last changed, by article.
-_REMEMBERED: weakref.WeakKeyDictionary[Any, tuple[Any, tuple[int, int], dict[str, _PageStamp]]]
+_REMEMBERED: weakref.WeakKeyDictionary[Any, tuple[Any, tuple[Any, ...], dict[str, _PageStamp]]]
 _REMEMBERED = weakref.WeakKeyDictionary()
 _REMEMBER_AT_MOST = 4096
 
@@ -381,7 +381,9 @@ def _remembered(db: str) -> dict[str, _PageStamp] | None:
 
     ``PRAGMA data_version`` moves whenever another connection, of this process or
     of another, commits a change; ``total_changes`` whenever this connection writes
-    itself. While neither moves, nothing a stamp is made of can have changed.
+    itself. While neither moves, nothing a stamp is made of can have changed. A
+    rolled-back write does not move them back, so what is read inside a transaction
+    or savepoint is kept only until it ends, whichever way.
     """
     connection = connections[db]
     if connection.vendor != "sqlite":
@@ -389,7 +391,12 @@ def _remembered(db: str) -> dict[str, _PageStamp] | None:
     connection.ensure_connection()
     raw = connection.connection
     with connection.wrap_database_errors:
-        version = (raw.execute("PRAGMA data_version").fetchone()[0], raw.total_changes)
+        version = (
+            raw.execute("PRAGMA data_version").fetchone()[0],
+            raw.total_changes,
+            connection.in_atomic_block,
+            tuple(connection.savepoint_ids),
+        )
     known = _REMEMBERED.get(connection)
     if known is None or known[0] is not raw or known[1] != version:
         known = (raw, version, {})
