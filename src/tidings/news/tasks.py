@@ -9,15 +9,15 @@ database backend on the embedded default, a shared queue at scale.
 from __future__ import annotations
 
 import logging
-import os
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from django_tasks import task
 
+from tidings.core.extract import PAGES_AT_ONCE
 from tidings.news import assign, pipeline
 from tidings.news.models import Entry
-from tidings.news.worker_id import current_worker_id, workers_on_this_host
+from tidings.news.worker_id import current_worker_id
 
 log = logging.getLogger("tidings.ingest")
 
@@ -30,9 +30,11 @@ def poll_feed(feed_id: int) -> int:
     return new
 
 
-#: Threads fetching and extracting pages ahead of the one being stored (no database access),
-#: at most; fewer when other workers share this machine's cores (see ``download_threads``).
-DOWNLOAD_THREADS = 2
+#: Threads fetching and extracting pages ahead of the one being stored (no database
+#: access): one per page the extraction process holds at once, so it always has the next.
+#: Also with several workers on a machine's cores: bench ingest, 2 workers on 2 cores,
+#: 4 interleaved pairs, 1 thread each 88-93 articles/s, 2 threads each 92-97.
+DOWNLOAD_THREADS = PAGES_AT_ONCE
 #: Stored articles between two turns of the story stage, run while pages are in flight.
 ASSIGN_EVERY = 32
 #: Downloaded pages stored in one write transaction: a claim's worth, so the database
@@ -52,7 +54,7 @@ def process_entries() -> int:
     """
     worker = current_worker_id()
     done = 0
-    threads = download_threads()
+    threads = DOWNLOAD_THREADS
     ahead: deque[tuple[Entry, Future[pipeline.Download]]] = deque()
     with ThreadPoolExecutor(threads, thread_name_prefix="tidings-download") as pool:
         try:
@@ -93,16 +95,6 @@ def process_entries() -> int:
     if done:
         assign_stories.enqueue()
     return done
-
-
-def download_threads() -> int:
-    """Download threads for this worker: two keep its extraction process busy while the
-    last page is stored and the next fetched, but only with a core to spare. Workers
-    sharing a machine's cores take one each: a second thread then only adds switching
-    (bench ingest, 2 cores, 2000 pages: alone, 1 thread 57 articles/s, 2 threads 64-70;
-    two workers, 97 with one thread each against 86-96 with two)."""
-    cores = os.cpu_count() or 1
-    return max(1, min(DOWNLOAD_THREADS, cores // max(1, workers_on_this_host())))
 
 
 def _assign_some(worker: str) -> None:

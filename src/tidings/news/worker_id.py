@@ -98,10 +98,3 @@ def reap_dead() -> int:
     if dead:
         WorkerProcess.objects.filter(id__in=dead).delete()
     return len(dead)
-
-
-def workers_on_this_host() -> int:
-    """Live workers registered from this machine (this one included)."""
-    fresh = timezone.now() - HEARTBEAT_STALE
-    host = socket.gethostname()[:255]
-    return WorkerProcess.objects.filter(hostname=host, heartbeat_at__gte=fresh).count()

@@ -17,8 +17,10 @@ from tidings.core.extract._clean import clean
 from tidings.core.extract._meta import extract_meta
 from tidings.core.extract._parse import decode, parse
 from tidings.core.extract._text import find_dateline, paywall_line, render_html, render_text
+from tidings.core.extract._worker import QUEUED as PAGES_AT_ONCE
 
 __all__ = [
+    "PAGES_AT_ONCE",
     "ExtractedArticle",
     "ExtractionError",
     "ExtractionTimeoutError",
