@@ -23,21 +23,8 @@ TEXT = "\n\n".join(
 
 
 def _extracted(published: datetime) -> ExtractedArticle:
-    return ExtractedArticle(
-        title="Port Esk breakwater two years late",
-        byline=None,
-        dateline=None,
-        published=published,
-        updated=None,
-        lead_image=None,
-        language="en",
-        site_name=None,
-        description=None,
-        canonical_url=None,
-        text=TEXT,
-        html="",
-        paywalled=False,
-        word_count=len(TEXT.split()),
+    return ExtractedArticle.from_text(
+        TEXT, title="Port Esk breakwater two years late", published=published, language="en"
     )
 
 

@@ -57,23 +57,11 @@ def ingest_records(records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
         rid = str(rec["id"])
         url = str(rec.get("url") or f"https://corpus.invalid/article/{rid}")
         feed = _feed_for(str(rec.get("source") or "unknown"), feeds)
-        text = str(rec.get("text") or "")
-        paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
-        extracted = ExtractedArticle(
+        extracted = ExtractedArticle.from_text(
+            str(rec.get("text") or ""),
             title=str(rec.get("title") or ""),
-            byline=None,
-            dateline=None,
             published=_published(rec.get("published")),
-            updated=None,
-            lead_image=None,
             language=rec.get("language"),
-            site_name=None,
-            description=None,
-            canonical_url=None,
-            text="\n\n".join(paragraphs),
-            html="".join(f"<p>{p}</p>" for p in paragraphs),
-            paywalled=False,
-            word_count=len(text.split()),
         )
         # Records with the same URL are distinct corpus items: give each its own address.
         if url in ids.values() or Article.objects.filter(canonical_url=url).exists():

@@ -48,6 +48,35 @@ class ExtractedArticle:
     paywalled: bool
     word_count: int
 
+    @classmethod
+    def from_text(
+        cls,
+        text: str,
+        *,
+        title: str | None,
+        published: datetime | None = None,
+        language: str | None = None,
+    ) -> ExtractedArticle:
+        """An article known only by its plain text (paragraphs apart on blank or single
+        lines), as a corpus or a test gives it: its HTML is those paragraphs."""
+        paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
+        return cls(
+            title=title,
+            byline=None,
+            dateline=None,
+            published=published,
+            updated=None,
+            lead_image=None,
+            language=language,
+            site_name=None,
+            description=None,
+            canonical_url=None,
+            text="\n\n".join(paragraphs),
+            html="".join(f"<p>{p}</p>" for p in paragraphs),
+            paywalled=False,
+            word_count=len(text.split()),
+        )
+
 
 _WORD = re.compile(r"\w+")
 MIN_WORDS = 20
