@@ -187,19 +187,6 @@ def _attempt(
     )
 
 
-def _record(
-    feed: Feed | None,
-    url: str,
-    kind: str,
-    started: float,
-    *,
-    status: int | None,
-    code: str,
-    message: str = "",
-) -> None:
-    _attempt(feed, url, kind, started, status=status, code=code, message=message).save()
-
-
 def _fail_feed(feed: Feed, exc: TidingsError, started: float) -> None:
     now = timezone.now()
     feed.error_count += 1
@@ -215,7 +202,7 @@ def _fail_feed(feed: Feed, exc: TidingsError, started: float) -> None:
     feed.polling_since = None
     feed.save()
     status = getattr(exc, "status", None)
-    _record(feed, feed.url, "feed", started, status=status, code=exc.code, message=str(exc))
+    _attempt(feed, feed.url, "feed", started, status=status, code=exc.code, message=str(exc)).save()
     log.warning("feed %s failed: %s (%s)", feed.url, exc.message, exc.code)
 
 
@@ -263,7 +250,7 @@ def poll_feed(feed_id: int) -> int:
         feed.next_poll_at = now + timedelta(seconds=feed.interval_seconds)
         feed.polling_since = None
         feed.save()
-        _record(feed, feed.url, "feed", started, status=304, code="not_modified")
+        _attempt(feed, feed.url, "feed", started, status=304, code="not_modified").save()
         return 0
     try:
         parsed = _parse(result)
@@ -297,7 +284,7 @@ def poll_feed(feed_id: int) -> int:
     feed.next_poll_at = now + timedelta(seconds=feed.interval_seconds)
     feed.polling_since = None
     feed.save()
-    _record(
+    _attempt(
         feed,
         result.url,
         "feed",
@@ -305,7 +292,7 @@ def poll_feed(feed_id: int) -> int:
         status=result.status,
         code="ok",
         message=f"{len(parsed.entries)} entries, {new} new",
-    )
+    ).save()
     return new
 
 

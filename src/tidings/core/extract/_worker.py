@@ -76,11 +76,12 @@ QUEUED = 2
 
 
 class _Call:
-    __slots__ = ("reply", "worker")
+    """One page sent to ``worker`` (its place in ``_queue``)."""
+
+    __slots__ = ("worker",)
 
     def __init__(self, worker: _Worker) -> None:
         self.worker = worker
-        self.reply: tuple[Any, ...] | None = None
 
 
 _state = threading.Condition()
@@ -91,7 +92,6 @@ _sending = threading.Lock()
 
 
 def _shutdown() -> None:
-    global _worker
     with _state:
         _retire()
 
