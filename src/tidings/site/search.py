@@ -6,11 +6,17 @@ in use (:func:`get_backend`):
 - SQLite (embedded default): an FTS5 table (porter stemming, diacritics
   folded) kept in sync with ``news_article`` by SQL triggers, so every write
   path — ``save()``, ``bulk_create()``, ``update()``, raw SQL — is indexed.
-  The triggers are (re)created after every ``migrate`` (a table rebuild by a
-  later migration drops them; the index is then rebuilt).
-- PostgreSQL: a GIN expression index over a weighted ``tsvector`` of title
-  (A) and text (B); the database keeps it current, ``index_article`` and
-  ``remove`` have nothing to do.
+  The triggers are (re)created after every ``migrate`` when missing or not
+  the current ones (a table rebuild by a later migration drops them); the
+  index is then rebuilt.
+- PostgreSQL: a partial GIN expression index over a weighted ``tsvector`` of
+  title (A) and text (B); the database keeps it current, ``index_article``
+  and ``remove`` have nothing to do.
+
+Syndicated duplicates (``duplicate_of`` set) are never searched, so neither
+engine indexes them: a copy costs no index work when it is stored (on SQLite
+the FTS insert is most of an article insert), and an article that stops being
+a duplicate (its original deleted) is indexed then.
 
 Results are ranked by relevance damped by age (a month-old article needs
 about twice the relevance of today's), syndicated duplicates are left out,
@@ -112,12 +118,17 @@ def _terms(q: str) -> list[str]:
 _DOC = "site_search_doc"
 _FTS = "site_search_fts"
 _TRIGGERS = ("site_search_ai", "site_search_au", "site_search_ad")
+# Index the new row unless it is a duplicate (the WHERE of each statement).
 _REINDEX_NEW = f"""
-  INSERT OR IGNORE INTO {_DOC}(article_id) VALUES (new.id);
-  DELETE FROM {_FTS} WHERE rowid = (SELECT docid FROM {_DOC} WHERE article_id = new.id);
+  INSERT OR IGNORE INTO {_DOC}(article_id) SELECT new.id WHERE new.duplicate_of_id IS NULL;
   INSERT INTO {_FTS}(rowid, title, body)
-    VALUES ((SELECT docid FROM {_DOC} WHERE article_id = new.id), new.title, new.text);
+    SELECT docid, new.title, new.text FROM {_DOC}
+    WHERE article_id = new.id AND new.duplicate_of_id IS NULL;
 """
+_UNINDEX_OLD = (
+    f"DELETE FROM {_FTS} WHERE rowid = (SELECT docid FROM {_DOC} WHERE article_id = old.id);"
+    f" DELETE FROM {_DOC} WHERE article_id = old.id;"
+)
 _SQLITE_SCHEMA = (
     f"CREATE TABLE IF NOT EXISTS {_DOC} ("
     " docid INTEGER PRIMARY KEY AUTOINCREMENT, article_id VARCHAR(32) NOT NULL UNIQUE)",
@@ -125,19 +136,20 @@ _SQLITE_SCHEMA = (
     " title, body, tokenize = 'porter unicode61 remove_diacritics 2')",
 )
 _SQLITE_TRIGGERS = (
-    "CREATE TRIGGER IF NOT EXISTS site_search_ai AFTER INSERT ON news_article"
-    f" BEGIN {_REINDEX_NEW} END",
-    "CREATE TRIGGER IF NOT EXISTS site_search_au AFTER UPDATE OF id, title, text ON news_article"
-    f" BEGIN DELETE FROM {_FTS} WHERE rowid = (SELECT docid FROM {_DOC} WHERE article_id = old.id);"
-    f" DELETE FROM {_DOC} WHERE article_id = old.id; {_REINDEX_NEW} END",
-    "CREATE TRIGGER IF NOT EXISTS site_search_ad AFTER DELETE ON news_article BEGIN"
-    f" DELETE FROM {_FTS} WHERE rowid = (SELECT docid FROM {_DOC} WHERE article_id = old.id);"
-    f" DELETE FROM {_DOC} WHERE article_id = old.id; END",
+    "CREATE TRIGGER site_search_ai AFTER INSERT ON news_article"
+    f" WHEN new.duplicate_of_id IS NULL BEGIN {_REINDEX_NEW} END",
+    "CREATE TRIGGER site_search_au"
+    " AFTER UPDATE OF id, title, text, duplicate_of_id ON news_article"
+    f" BEGIN {_UNINDEX_OLD} {_REINDEX_NEW} END",
+    f"CREATE TRIGGER site_search_ad AFTER DELETE ON news_article BEGIN {_UNINDEX_OLD} END",
 )
 _SQLITE_REBUILD = (
     f"DELETE FROM {_FTS}",
     f"DELETE FROM {_DOC} WHERE article_id NOT IN (SELECT id FROM news_article)",
-    f"INSERT OR IGNORE INTO {_DOC}(article_id) SELECT id FROM news_article",
+    f"DELETE FROM {_DOC} WHERE article_id IN"
+    " (SELECT id FROM news_article WHERE duplicate_of_id IS NOT NULL)",
+    f"INSERT OR IGNORE INTO {_DOC}(article_id)"
+    " SELECT id FROM news_article WHERE duplicate_of_id IS NULL",
     f"INSERT INTO {_FTS}(rowid, title, body) SELECT d.docid, a.title, a.text"
     f" FROM news_article a JOIN {_DOC} d ON d.article_id = a.id",
 )
@@ -165,6 +177,9 @@ class SqliteBackend:
         self._conn = conn
 
     def index_article(self, article: Article) -> None:
+        if article.duplicate_of_id is not None:  # never searched: not indexed
+            self.remove(article.pk)
+            return
         try:
             with self._conn.cursor() as cur:
                 cur.execute(f"INSERT OR IGNORE INTO {_DOC}(article_id) VALUES (%s)", [article.pk])
@@ -226,8 +241,11 @@ _PG_VECTOR = (
     "(setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A')"
     " || setweight(to_tsvector('english'::regconfig, coalesce(text, '')), 'B'))"
 )
+_PG_INDEX_NAME = "site_article_search_originals"
+_PG_OLD_INDEX = "site_article_search"  # covered duplicates too
 _PG_INDEX = (
-    f"CREATE INDEX IF NOT EXISTS site_article_search ON news_article USING gin ({_PG_VECTOR})"
+    f"CREATE INDEX IF NOT EXISTS {_PG_INDEX_NAME} ON news_article USING gin ({_PG_VECTOR})"
+    " WHERE duplicate_of_id IS NULL"
 )
 _PG_SEARCH = f"""
   WITH q AS (SELECT websearch_to_tsquery('english', %s) AS query),
@@ -307,27 +325,33 @@ def get_backend(conn: BaseDatabaseWrapper = connection) -> SearchBackend:
 
 
 def ensure_schema(conn: BaseDatabaseWrapper = connection) -> None:
-    """Create the index structures if missing (idempotent; run after migrations).
+    """Create the index structures if missing or out of date (idempotent; run after
+    migrations).
 
-    On SQLite, when any sync trigger was missing (first run, or the article
-    table was rebuilt by a migration), the FTS index is rebuilt from scratch.
+    On SQLite, when any sync trigger was missing (first run, or the article table was
+    rebuilt by a migration) or is not the current definition, the triggers are replaced
+    and the FTS index is rebuilt from scratch. On PostgreSQL the index that also covered
+    duplicates (before they were left out) is replaced by the partial one.
     """
     with conn.cursor() as cur:
         if conn.vendor == "sqlite":
             for statement in _SQLITE_SCHEMA:
                 cur.execute(statement)
             cur.execute(
-                "SELECT count(*) FROM sqlite_master"
+                "SELECT name, sql FROM sqlite_master"
                 " WHERE type = 'trigger' AND name IN (%s, %s, %s)",
                 list(_TRIGGERS),
             )
-            (present,) = cur.fetchone()
-            if present != len(_TRIGGERS):
+            present = dict(cur.fetchall())
+            if [present.get(name) for name in _TRIGGERS] != list(_SQLITE_TRIGGERS):
+                for name in _TRIGGERS:
+                    cur.execute(f"DROP TRIGGER IF EXISTS {name}")
                 for statement in _SQLITE_TRIGGERS:
                     cur.execute(statement)
                 for statement in _SQLITE_REBUILD:
                     cur.execute(statement)
         elif conn.vendor == "postgresql":
+            cur.execute(f"DROP INDEX IF EXISTS {_PG_OLD_INDEX}")
             cur.execute(_PG_INDEX)
 
 
@@ -340,4 +364,5 @@ def drop_schema(conn: BaseDatabaseWrapper = connection) -> None:
             cur.execute(f"DROP TABLE IF EXISTS {_FTS}")
             cur.execute(f"DROP TABLE IF EXISTS {_DOC}")
         elif conn.vendor == "postgresql":
-            cur.execute("DROP INDEX IF EXISTS site_article_search")
+            cur.execute(f"DROP INDEX IF EXISTS {_PG_INDEX_NAME}")
+            cur.execute(f"DROP INDEX IF EXISTS {_PG_OLD_INDEX}")
