@@ -6,6 +6,7 @@ from datasketch import MinHash
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tidings.core import dedupe
 from tidings.core.dedupe import (
     NUM_PERM,
     NearDuplicateIndex,
@@ -115,6 +116,29 @@ def test_shingles_are_the_joined_word_five_grams(text: str) -> None:
 def test_fingerprint_is_hash_and_signature() -> None:
     for text in (WIRE, REPUBLISHED, "", "two words"):
         assert fingerprint(text) == (content_hash(text), signature(text))
+
+
+def test_fingerprint_remembers_recent_signatures_by_content_hash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    signed: list[str] = []
+    real = dedupe._signature
+
+    def counting(normalised: str) -> bytes:
+        signed.append(normalised)
+        return real(normalised)
+
+    monkeypatch.setattr(dedupe, "_signature", counting)
+    monkeypatch.setattr(dedupe, "_RECENT", {})
+    monkeypatch.setattr(dedupe, "RECENT_SIGNATURES", 2)
+    copy = WIRE.upper().replace(".", " .")  # same normalised text, same content hash
+    assert fingerprint(WIRE) == fingerprint(copy) == (content_hash(WIRE), signature(WIRE))
+    assert len(signed) == 1 + 1  # once by fingerprint, once by signature() in the assert
+    fingerprint(REPUBLISHED)
+    fingerprint(UNRELATED)  # the memo holds two: WIRE's is the oldest and goes
+    assert list(dedupe._RECENT) == [content_hash(REPUBLISHED), content_hash(UNRELATED)]
+    assert fingerprint(WIRE)[1] == signature(WIRE)
+    assert len(signed) == 4 + 1 + 1
 
 
 def _datasketch_signature(text: str) -> bytes:

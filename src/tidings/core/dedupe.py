@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -85,9 +86,29 @@ def signature(text: str) -> bytes:
 
 
 def fingerprint(text: str) -> tuple[str, bytes]:
-    """``(content_hash(text), signature(text))``, normalising the text once."""
+    """``(content_hash(text), signature(text))``, normalising the text once.
+
+    The signatures of the texts fingerprinted last are remembered by content hash: an
+    exact copy (the same wire story from several outlets, one article under several
+    URLs) has the same normalised text, hence the same signature, and is not signed
+    again."""
     normalised = normalise(text)
-    return _content_hash(normalised), _signature(normalised)
+    chash = _content_hash(normalised)
+    with _RECENT_LOCK:
+        sig = _RECENT.get(chash)
+    if sig is None:
+        sig = _signature(normalised)
+        with _RECENT_LOCK:
+            _RECENT[chash] = sig
+            if len(_RECENT) > RECENT_SIGNATURES:
+                del _RECENT[next(iter(_RECENT))]  # the oldest
+    return chash, sig
+
+
+#: How many signatures :func:`fingerprint` remembers (513 bytes each).
+RECENT_SIGNATURES = 2048
+_RECENT: dict[str, bytes] = {}
+_RECENT_LOCK = threading.Lock()
 
 
 def _signature(normalised: str) -> bytes:
