@@ -71,7 +71,10 @@ class SentenceTransformerEmbedder:
             self._model: Any = SentenceTransformer(path, device=device, local_files_only=True)
         except Exception as exc:
             raise ConfigError(f"cannot load sentence-transformers model from {path}") from exc
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dim = self._model.get_sentence_embedding_dimension()
+        if not dim:
+            raise ConfigError(f"the model at {path} does not say its embedding dimension")
+        self.dim = int(dim)
         self.name = f"sentence-transformers:{path}"
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
