@@ -44,7 +44,7 @@ class _Worker:
         from_child_r, from_child_w = os.pipe()
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", __name__, str(to_child_r), str(from_child_w)],
+                [sys.executable, "-c", _CHILD, str(to_child_r), str(from_child_w)],
                 pass_fds=(to_child_r, from_child_w),
                 stdin=subprocess.DEVNULL,
                 close_fds=True,
@@ -177,7 +177,11 @@ def _extract(html: str | bytes, url: str | None, timeout: float) -> tuple[Any, .
     raise errors.ExtractionError("extraction worker died", url=url)
 
 
-if __name__ == "__main__":
-    _serve(
-        Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False)
-    )
+def child_main(argv: list[str]) -> None:
+    """The child's entry point: ``argv`` holds the two pipe descriptors."""
+    _serve(Connection(int(argv[0]), writable=False), Connection(int(argv[1]), readable=False))
+
+
+# Started with -c rather than -m: the package imports this module, so running it as
+# __main__ would load it a second time (runpy warns about it).
+_CHILD = f"import sys; from {__name__} import child_main; child_main(sys.argv[1:])"
