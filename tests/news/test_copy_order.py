@@ -62,3 +62,19 @@ def test_copy_published_earlier_than_its_original_is_folded() -> None:
     refreshed = Article.objects.get(pk=original.pk)
     assert refreshed.changed_at > original.changed_at and not refreshed.related_stale
     assign.reset_cache()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_topics_are_names_not_sentence_starts() -> None:
+    assign.reset_cache()
+    source = Source.objects.create(slug="wire", name="Wire", homepage="https://wire.example/")
+    feed = Feed.objects.create(source=source, url="https://wire.example/feed")
+    url = "https://wire.example/breakwater"
+    entry = Entry.objects.create(feed=feed, key=url[-32:], url=url)
+    article = pipeline.store_article(entry, _extracted(datetime(2026, 3, 2, 9, tzinfo=UTC)), url)
+    assign.assign_pending("test-worker")
+    names = set(article.article_topics.values_list("topic__name", flat=True))
+    assert {"Port Esk", "Ilse Varro"} <= names
+    # Capitalised only as the first word of a sentence or of the headline.
+    assert not names & {"Sample", "Engineers", "Fishing", "Port"}
+    assign.reset_cache()

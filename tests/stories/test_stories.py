@@ -108,6 +108,20 @@ def test_entities_fold_aliases_and_kinds():
     assert abs(sum(e.weight for e in entities.values()) - 1.0) < 0.01
 
 
+def test_words_capitalised_only_at_a_sentence_start_are_no_names():
+    # Sample content.
+    title = "International aid pledges for Veland reach 640 million"
+    text = (
+        "Governments and aid agencies pledged 640 million to Veland. Relief flights landed "
+        "at the airport. President Zorin thanked donors. Germany and NATO sent teams. "
+        "Veland's ministry will publish the pledges."
+    )
+    kinds = {e.slug: e.kind for e in extract_entities(title, text)}
+    assert kinds["international"] == kinds["governments"] == kinds["relief"] == "word"
+    assert kinds["veland"] != "word"  # also named inside a sentence
+    assert (kinds["zorin"], kinds["nato"], kinds["germany"]) == ("person", "org", "place")
+
+
 def test_evaluate_known_values():
     labels = {"a": "x", "b": "x", "c": "y", "d": "y"}
     perfect = evaluate({"a": "1", "b": "1", "c": "2", "d": "2"}, labels)

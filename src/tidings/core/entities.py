@@ -18,11 +18,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tidings.core._gazetteer import PLACE_ALIASES, PLACES
-from tidings.core.stories._text import STOPWORDS, fold
+from tidings.core._words import STOPWORDS, fold
 
-__all__ = ["Entity", "EntityKind", "extract_entities", "slugify"]
+__all__ = ["WORD", "Entity", "EntityKind", "extract_entities", "slugify"]
 
-EntityKind = Literal["person", "place", "org", "topic"]
+EntityKind = Literal["person", "place", "org", "topic", "word"]
+#: The kind of a single word seen capitalised only where every word is (a sentence's or a
+#: headline's first word: "Governments have pledged..."): kept as evidence of what the
+#: article is about, like a subject, but no name to show as a topic.
+WORD: EntityKind = "word"
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,7 @@ def extract_entities(title: str, text: str, language: str | None = None) -> list
     surface: dict[str, str] = {}
     hinted: dict[str, str] = {}
     in_title: set[str] = set()
+    inside: set[str] = set()  # named somewhere other than at a sentence's start
 
     for source_index, source in enumerate((title, text)):
         pieces: list[tuple[list[str], bool, bool]] = []
@@ -215,6 +220,8 @@ def extract_entities(title: str, text: str, language: str | None = None) -> list
                 hinted[key] = "person"
             if source_index == 0:
                 in_title.add(key)
+            if not initial:
+                inside.add(key)
 
     # Fold single words into the longer name they abbreviate ("Kim" -> "Kim Jong Un").
     multi = sorted((k for k in counts if "-" in k), key=lambda k: -counts[k])
@@ -238,9 +245,28 @@ def extract_entities(title: str, text: str, language: str | None = None) -> list
         total += score
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [
-        Entity(surface[key], _kind(surface[key], hinted.get(key)), key, round(score / total, 4))
+        Entity(
+            surface[key],
+            WORD
+            if _only_a_capital(key, surface[key], inside, hinted)
+            else _kind(surface[key], hinted.get(key)),
+            key,
+            round(score / total, 4),
+        )
         for score, key in scored
     ]
+
+
+def _only_a_capital(key: str, name: str, inside: set[str], hinted: dict[str, str]) -> bool:
+    """A single word only ever capitalised where every word is: no evidence of a name,
+    unless it is a known place, an acronym or follows a title ("President Zorin")."""
+    return (
+        key not in inside
+        and "-" not in key
+        and name not in PLACES
+        and key not in hinted
+        and not _ACRONYM_RE.match(name)
+    )
 
 
 def _kind(name: str, hint: str | None) -> EntityKind:

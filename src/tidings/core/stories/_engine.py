@@ -20,10 +20,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from tidings.core._gazetteer import COUNTRY_OF
-from tidings.core.entities import Entity, extract_entities
+from tidings.core._words import lead, numbers, tokens
+from tidings.core.entities import WORD, Entity, extract_entities
 from tidings.core.errors import EmbeddingError
 from tidings.core.stories._model import FEATURES, PairModel, story_rows, untrained
-from tidings.core.stories._text import lead, numbers, tokens
 
 log = logging.getLogger("tidings.stories")
 
@@ -758,7 +758,7 @@ class StoryEngine:
             country = COUNTRY_OF.get(name) if kind == "place" else None
             if country is not None:
                 countries.add(country)
-            elif kind == "topic":
+            elif kind in ("topic", WORD):
                 subjects += 1
             else:
                 return True
@@ -766,7 +766,7 @@ class StoryEngine:
 
     def _reason(self, a: _Doc, b: _Doc) -> str:
         b_slugs = {slug for _, _, slug, _ in b.ents}
-        common = [e for e in a.ents if e[2] in b_slugs]
+        common = [e for e in a.ents if e[2] in b_slugs and e[1] != WORD]
         # People, organisations and specific places say more than a country does.
         common.sort(key=lambda e: e[1] == "place" and e[0] in COUNTRY_OF)
         shared = [e[0] for e in common]
