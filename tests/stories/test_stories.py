@@ -120,6 +120,9 @@ def test_words_capitalised_only_at_a_sentence_start_are_no_names():
     assert kinds["international"] == kinds["governments"] == kinds["relief"] == "word"
     assert kinds["veland"] != "word"  # also named inside a sentence
     assert (kinds["zorin"], kinds["nato"], kinds["germany"]) == ("person", "org", "place")
+    places = "Ships left Port Averly for Mount Tessary and Lake Ostria on Monday."
+    kinds = {e.slug: e.kind for e in extract_entities("Sample", places)}
+    assert kinds["port-averly"] == kinds["mount-tessary"] == kinds["lake-ostria"] == "place"
 
 
 def test_evaluate_known_values():

@@ -68,6 +68,8 @@ _PLACE_WORDS = {
     "valley", "strip", "bay", "sea", "ocean", "street", "district", "square", "airport",
     "peninsula", "coast", "lake", "gulf", "north", "south", "east", "west",
 }  # fmt: skip
+# First words of place names ("Port Moresby", "Mount Kenya", "Lake Chad", "Cape Town").
+_PLACE_HEADS = {"north", "south", "east", "west", "port", "mount", "lake", "cape", "fort"}
 _CONNECTORS = {
     "of",
     "de",
@@ -276,9 +278,7 @@ def _kind(name: str, hint: str | None) -> EntityKind:
         return "place"
     if any(w in _ORG_WORDS for w in lower) or _ACRONYM_RE.match(name):
         return "org"
-    if lower[-1] in _PLACE_WORDS or (
-        len(lower) > 1 and lower[0] in ("north", "south", "east", "west")
-    ):
+    if lower[-1] in _PLACE_WORDS or (len(lower) > 1 and lower[0] in _PLACE_HEADS):
         return "place"
     if hint == "person":
         return "person"
