@@ -13,7 +13,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.core.cache import caches
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 
@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from tidings.core.errors import ConfigError
 from tidings.core.reltime import relative
 from tidings.news.models import Article, Story
-from tidings.site import _csrf, _pagestore, prerender
+from tidings.site import _csrf, _pagestore, prerender, views
 from tidings.site._csrf import csrf_token
 from tidings.site._pagestore import PageFileCache, page_cache, serve_stored, stored_form
 from tidings.site.views import public_page_key
@@ -253,6 +253,27 @@ def test_a_change_of_cards_reaches_the_stored_page(client: Client, page: Article
     # What the story stage does whenever it rewrites an article's cards.
     Article.objects.filter(pk=page.pk).update(changed_at=timezone.now() + timedelta(seconds=1))
     assert "Keepers&#x27; cottages restored (sample)" in client.get(url).content.decode()
+
+
+def test_a_change_of_sections_reaches_the_stored_page(client: Client, page: Article) -> None:
+    url = page.get_absolute_url()
+    assert "?category=Lighthouses" not in client.get(url).content.decode()
+    make_article(title="Fog signals tested (sample)", category="Lighthouses")
+    # The sections of a site still filling up are kept for seconds: their time is up.
+    cache.delete("site:categories")
+    assert "?category=Lighthouses" in client.get(url).content.decode()
+
+
+def test_a_short_section_list_is_kept_briefly(monkeypatch: pytest.MonkeyPatch) -> None:
+    kept: list[object] = []
+    monkeypatch.setattr(cache, "set", lambda key, value, timeout: kept.append(timeout))
+    cache.delete("site:categories")
+    make_article(category="World")
+    assert views.categories() == [("World", 1)]
+    for n in range(views.CATEGORIES):
+        make_article(category=f"Section {n}")
+    views.categories()
+    assert kept == [20, 300]
 
 
 def test_a_change_of_story_reaches_the_stored_page(client: Client, page: Article) -> None:

@@ -123,8 +123,12 @@ def _cards() -> QuerySet[Article]:
     )
 
 
+#: How many categories the section navigation shows.
+CATEGORIES = 10
+
+
 def categories() -> list[tuple[str, int]]:
-    """The most used article categories with their counts (cached five minutes)."""
+    """The most used article categories with their counts (cached: see below)."""
     return _categories()
 
 
@@ -134,12 +138,17 @@ def _categories() -> list[tuple[str, int]]:
             Article.objects.exclude(category="")
             .values_list("category")
             .annotate(n=Count("id"))
-            .order_by("-n", "category")[:10]
+            .order_by("-n", "category")[:CATEGORIES]
         )
         return [(name, n) for name, n in rows]
 
-    result = cache.get_or_set("site:categories", compute, 300)
-    return list(result or [])
+    result = cache.get("site:categories")
+    if result is None:
+        result = compute()
+        # A site still filling up (the first minutes of a new one) changes its sections
+        # often: its list is kept for seconds, a full one for five minutes.
+        cache.set("site:categories", result, 300 if len(result) >= CATEGORIES else 20)
+    return list(result)
 
 
 @dataclass
@@ -482,11 +491,13 @@ def public_page_key(article_id: str, full_path: str) -> str:
 
 def _page_key(article_id: str, stamp: str, thread: str, full_path: str) -> str:
     """The key holds everything the page shows that can change: the article's stamp
-    (body, story, copies, related cards, source), the comment thread's, and the
-    path with its comment order and page. Nothing reader-specific is stored: the
+    (body, story, copies, related cards, source), the comment thread's, the path
+    with its comment order and page, and the section navigation. Nothing
+    reader-specific is stored: the
     CSRF token, the site's origin and the ages are put back per request.
     """
-    parts = f"{article_id}|{stamp}|{thread}|{full_path}"
+    nav = "|".join(name for name, _ in categories())  # the section links every page shows
+    parts = f"{article_id}|{stamp}|{thread}|{full_path}|{nav}"
     return "article-page:" + hashlib.md5(parts.encode(), usedforsecurity=False).hexdigest()
 
 
