@@ -71,10 +71,18 @@ def test_topics_are_names_not_sentence_starts() -> None:
     feed = Feed.objects.create(source=source, url="https://wire.example/feed")
     url = "https://wire.example/breakwater"
     entry = Entry.objects.create(feed=feed, key=url[-32:], url=url)
-    article = pipeline.store_article(entry, _extracted(datetime(2026, 3, 2, 9, tzinfo=UTC)), url)
+    text = TEXT + (
+        "\n\nThe caissons were cast by a yard run by Tomas Brenner. Its steel came from the "
+        "U.S. and was checked by Dr. Mira Solberg."
+    )
+    extracted = ExtractedArticle.from_text(
+        text, title="Port Esk breakwater two years late", language="en"
+    )
+    article = pipeline.store_article(entry, extracted, url)
     assign.assign_pending("test-worker")
     names = set(article.article_topics.values_list("topic__name", flat=True))
-    assert {"Port Esk", "Ilse Varro"} <= names
-    # Capitalised only as the first word of a sentence or of the headline.
-    assert not names & {"Sample", "Engineers", "Fishing", "Port"}
+    # Names ending a sentence, dotted names and titled names are read whole.
+    assert {"Port Esk", "Ilse Varro", "Tomas Brenner", "United States", "Mira Solberg"} <= names
+    # Capitalised only as the first word of a sentence or of the headline: no names.
+    assert not names & {"Sample", "Engineers", "Fishing", "Port", "Tomas", "Mira", "Its"}
     assign.reset_cache()

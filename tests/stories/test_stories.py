@@ -125,6 +125,15 @@ def test_words_capitalised_only_at_a_sentence_start_are_no_names():
     assert kinds["port-averly"] == kinds["mount-tessary"] == kinds["lake-ostria"] == "place"
 
 
+def test_whole_sentences_and_the_story_models_reading():
+    text = "He met Vladimir Putin. The U.S. and Mr. Smith agreed. Troops left Kursk."
+    whole = [e.name for e in extract_entities("Sample", text) if e.kind != "word"]
+    assert sorted(whole) == ["Kursk", "Smith", "United States", "Vladimir Putin"]
+    # The reading the story model was fitted on (its evidence, not what is shown).
+    fitted = [e.name for e in extract_entities("Sample", text, whole_sentences=False)]
+    assert "Vladimir" in fitted and "Kursk" not in fitted and "United States" not in fitted
+
+
 def test_evaluate_known_values():
     labels = {"a": "x", "b": "x", "c": "y", "d": "y"}
     perfect = evaluate({"a": "1", "b": "1", "c": "2", "d": "2"}, labels)

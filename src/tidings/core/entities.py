@@ -105,24 +105,41 @@ def slugify(name: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", folded.replace(".", "")))
 
 
-def _phrases(text: str) -> list[tuple[list[str], bool, str]]:
-    """Capitalised phrases as (words, sentence_initial, preceding word)."""
+_SENTENCE_ENDS = re.compile(r"(?<=[.!?])\s+|\n+|[\"“”‘:;()|–—]")
+# The same, except after a title's abbreviation ("Mr. Smith" stays one phrase).
+_SENTENCE_ENDS_NOT_TITLES = re.compile(
+    "".join(rf"(?<!\b{t}\.)" for t in ("Mr", "Mrs", "Ms", "Dr", "St", "Gen", "Sen", "Rep", "Gov"))
+    + _SENTENCE_ENDS.pattern
+)
+_DOTTED_RE = re.compile(r"(?:[A-Z]\.){2,4}")
+
+
+def _phrases(text: str, whole: bool = True) -> list[tuple[list[str], bool, str]]:
+    """Capitalised phrases as (words, sentence_initial, preceding word).
+
+    ``whole``: a sentence's last word is read without its full stop ("Putin." is
+    "Putin"), dotted names ("U.S.") are names, and a title's abbreviation ends no
+    sentence. Without it those are missed, as the story model's evidence was read
+    (see :func:`extract_entities`).
+    """
     found: list[tuple[list[str], bool, str]] = []
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+|[\"“”‘:;()|–—]", text):
+    for sentence in (_SENTENCE_ENDS_NOT_TITLES if whole else _SENTENCE_ENDS).split(text):
         words = _TOKEN_RE.findall(sentence)
+        if whole:
+            words = [w if _DOTTED_RE.fullmatch(w) else (w.rstrip(".") or w) for w in words]
         i = 0
         while i < len(words):
             word = words[i]
-            if _UPPER_RE.fullmatch(word) and not word.isdigit():
+            if _name_word(word, whole) and not word.isdigit():
                 start = i
                 phrase = [word]
                 j = i + 1
                 while j < len(words) and not re.search(r"['’]s?$", phrase[-1]):
                     nxt = words[j]
-                    if _UPPER_RE.fullmatch(nxt) or (
+                    if _name_word(nxt, whole) or (
                         nxt.lower() in _CONNECTORS
                         and j + 1 < len(words)
-                        and _UPPER_RE.fullmatch(words[j + 1])
+                        and _name_word(words[j + 1], whole)
                         and nxt.lower() != "and"
                     ):
                         phrase.append(nxt)
@@ -135,6 +152,10 @@ def _phrases(text: str) -> list[tuple[list[str], bool, str]]:
             else:
                 i += 1
     return found
+
+
+def _name_word(word: str, whole: bool) -> bool:
+    return bool(_UPPER_RE.fullmatch(word) or (whole and _DOTTED_RE.fullmatch(word)))
 
 
 def _split(words: list[str], title_hint: bool) -> list[tuple[list[str], bool]]:
@@ -168,11 +189,21 @@ def _clean(words: list[str]) -> list[str]:
     return [w for w in words if w]
 
 
-def extract_entities(title: str, text: str, language: str | None = None) -> list[Entity]:
+def extract_entities(
+    title: str, text: str, language: str | None = None, *, whole_sentences: bool = True
+) -> list[Entity]:
     """People, places, organisations and subjects named by an article, most prominent first.
 
     Works for languages written with capitalised proper nouns; ``language`` is accepted for
     future per-language stop lists and currently only English lists ship.
+
+    ``whole_sentences=False`` reads as the story model's evidence was read when it was
+    fitted: a name that ends a sentence loses its last word ("Vladimir" of "met Vladimir
+    Putin."), "U.S." is missed and "Mr. Smith" is cut in two. Read whole, the same
+    evidence clusters worse (leave-events-out cross-validation on events-dev, 4
+    halvings, model refitted: pairwise F1 0.792 -> 0.745, B-cubed 0.892 -> 0.878 with
+    sentence ends alone; 0.779 / 0.887 with dotted names and titles alone), so the
+    story engine keeps that reading and the topics shown read whole sentences.
     """
     del language
     lowered_words = set(re.findall(r"\b[a-z][a-z'-]+\b", text))
@@ -184,7 +215,7 @@ def extract_entities(title: str, text: str, language: str | None = None) -> list
 
     for source_index, source in enumerate((title, text)):
         pieces: list[tuple[list[str], bool, bool]] = []
-        for raw, initial, previous in _phrases(source):
+        for raw, initial, previous in _phrases(source, whole_sentences):
             hint = previous.lower().rstrip(".") in _TITLES
             for n, (piece, piece_hint) in enumerate(_split(_clean(raw), hint)):
                 pieces.append((piece, initial and n == 0, piece_hint))

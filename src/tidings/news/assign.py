@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from tidings import services
 from tidings.core.dedupe import NearDuplicateIndex
-from tidings.core.entities import WORD
+from tidings.core.entities import WORD, Entity, extract_entities
 from tidings.core.stories import Assignment, StoryEngine, StoryInput
 from tidings.news.models import (
     Article,
@@ -209,6 +209,13 @@ def _assign_one(article: Article) -> None:
             # Its original is unknown to the engine (deleted meanwhile): treat it as original.
             article.duplicate_of_id = None
             article.duplicate_score = None
+    # The topics shown: names read in whole sentences (the engine's evidence is read
+    # as its model was fitted, see extract_entities). Copies show their original's.
+    topics = (
+        extract_entities(article.title, article.text, article.language or None)
+        if article.duplicate_of_id is None
+        else []
+    )
     # One write transaction per article, taken after the engine's work: the database
     # lock is held for writes only, so other workers storing pages wait little.
     with transaction.atomic():
@@ -233,7 +240,7 @@ def _assign_one(article: Article) -> None:
             # The original's page now lists this copy under "Also published by".
             Article.objects.filter(pk=article.duplicate_of_id).update(changed_at=timezone.now())
         if article.duplicate_of_id is None:
-            _persist_topics(article, eng, first_visit=first_visit)
+            _persist_topics(article, topics, first_visit=first_visit)
         if not fresh:
             _refresh_story(
                 story, only_count=article.duplicate_of_id is not None and not result.merged
@@ -322,16 +329,18 @@ def story_score(outlets: int, published: Iterable[datetime | None]) -> float:
     return _score(outlets, newest, recent, now)
 
 
-def _persist_topics(article: Article, eng: StoryEngine, *, first_visit: bool = False) -> None:
+def _persist_topics(
+    article: Article, entities: Sequence[Entity], *, first_visit: bool = False
+) -> None:
     """The article's people, places, organisations and subjects, in a handful of queries.
 
     ``first_visit``: the article was never assigned, so it has no topics to replace.
     """
 
     wanted: dict[str, tuple[str, str, float]] = {}
-    for entity in eng.entities_of(article.pk)[:12]:
+    for entity in [e for e in entities if e.kind != WORD][:12]:
         slug = entity.slug[:120]
-        if slug and slug not in wanted and entity.kind != WORD:
+        if slug and slug not in wanted:
             wanted[slug] = (entity.name[:200], entity.kind, float(entity.weight))
     previous = (
         set()

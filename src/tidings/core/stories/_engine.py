@@ -241,7 +241,12 @@ class StoryEngine:
         ents = (
             tuple(entities)
             if entities is not None
-            else tuple(extract_entities(article.title, article.text, article.language)[:40])
+            else tuple(
+                # As the pair model was fitted (see extract_entities).
+                extract_entities(
+                    article.title, article.text, article.language, whole_sentences=False
+                )[:40]
+            )
         )
         ent_map: dict[int, float] = {}
         for ent in ents:
