@@ -71,7 +71,12 @@ class SentenceTransformerEmbedder:
             self._model: Any = SentenceTransformer(path, device=device, local_files_only=True)
         except Exception as exc:
             raise ConfigError(f"cannot load sentence-transformers model from {path}") from exc
-        dim = self._model.get_sentence_embedding_dimension()
+        # get_embedding_dimension since sentence-transformers 6 (the old name warns).
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        dim = dimension()
         if not dim:
             raise ConfigError(f"the model at {path} does not say its embedding dimension")
         self.dim = int(dim)
