@@ -108,6 +108,23 @@ def test_duplicates_are_not_indexed_until_they_stop_being_duplicates():
     assert ids(get_backend().search("quayside")) == [other.pk]
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 index's own rows")
+def test_a_save_that_changes_nothing_searched_does_not_reindex():
+    def docid(article_id: str) -> int:
+        with connection.cursor() as cur:
+            cur.execute("SELECT docid FROM site_search_doc WHERE article_id = %s", [article_id])
+            return int(cur.fetchone()[0])
+
+    a = make_article(title="Tram line extended", text="Trams run further.")
+    first = docid(a.pk)
+    a.save(update_fields=["duplicate_of", "title", "text"])  # named, not changed
+    assert docid(a.pk) == first
+    a.title = "Tram line extended again"
+    a.save(update_fields=["title"])
+    assert docid(a.pk) != first
+    assert ids(get_backend().search("again")) == [a.pk]
+
+
 def test_out_of_date_index_structures_are_replaced():
     sqlite = connection.vendor == "sqlite"
     if not sqlite:  # before any row is written: PostgreSQL indexes no table with pending triggers

@@ -121,6 +121,7 @@ _TRIGGERS = ("site_search_ai", "site_search_au", "site_search_ad")
 # Index the new row unless it is a duplicate (the WHERE of each statement).
 _REINDEX_NEW = f"""
   INSERT OR IGNORE INTO {_DOC}(article_id) SELECT new.id WHERE new.duplicate_of_id IS NULL;
+  DELETE FROM {_FTS} WHERE rowid = (SELECT docid FROM {_DOC} WHERE article_id = new.id);
   INSERT INTO {_FTS}(rowid, title, body)
     SELECT docid, new.title, new.text FROM {_DOC}
     WHERE article_id = new.id AND new.duplicate_of_id IS NULL;
@@ -138,8 +139,12 @@ _SQLITE_SCHEMA = (
 _SQLITE_TRIGGERS = (
     "CREATE TRIGGER site_search_ai AFTER INSERT ON news_article"
     f" WHEN new.duplicate_of_id IS NULL BEGIN {_REINDEX_NEW} END",
+    # A save names columns whether or not they change (the story stage saves
+    # duplicate_of with every assignment): reindex only on a real change.
     "CREATE TRIGGER site_search_au"
     " AFTER UPDATE OF id, title, text, duplicate_of_id ON news_article"
+    " WHEN old.id IS NOT new.id OR old.title IS NOT new.title OR old.text IS NOT new.text"
+    " OR (old.duplicate_of_id IS NULL) IS NOT (new.duplicate_of_id IS NULL)"
     f" BEGIN {_UNINDEX_OLD} {_REINDEX_NEW} END",
     f"CREATE TRIGGER site_search_ad AFTER DELETE ON news_article BEGIN {_UNINDEX_OLD} END",
 )
