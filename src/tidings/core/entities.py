@@ -111,7 +111,6 @@ _SENTENCE_ENDS_NOT_TITLES = re.compile(
     "".join(rf"(?<!\b{t}\.)" for t in ("Mr", "Mrs", "Ms", "Dr", "St", "Gen", "Sen", "Rep", "Gov"))
     + _SENTENCE_ENDS.pattern
 )
-_DOTTED_RE = re.compile(r"(?:[A-Z]\.){2,4}")
 
 
 def _phrases(text: str, whole: bool = True) -> list[tuple[list[str], bool, str]]:
@@ -126,7 +125,7 @@ def _phrases(text: str, whole: bool = True) -> list[tuple[list[str], bool, str]]
     for sentence in (_SENTENCE_ENDS_NOT_TITLES if whole else _SENTENCE_ENDS).split(text):
         words = _TOKEN_RE.findall(sentence)
         if whole:
-            words = [w if _DOTTED_RE.fullmatch(w) else (w.rstrip(".") or w) for w in words]
+            words = [w if _ACRONYM_RE.match(w) else (w.rstrip(".") or w) for w in words]
         i = 0
         while i < len(words):
             word = words[i]
@@ -155,7 +154,7 @@ def _phrases(text: str, whole: bool = True) -> list[tuple[list[str], bool, str]]
 
 
 def _name_word(word: str, whole: bool) -> bool:
-    return bool(_UPPER_RE.fullmatch(word) or (whole and _DOTTED_RE.fullmatch(word)))
+    return bool(_UPPER_RE.fullmatch(word) or (whole and _ACRONYM_RE.match(word)))
 
 
 def _split(words: list[str], title_hint: bool) -> list[tuple[list[str], bool]]:

@@ -150,9 +150,8 @@ _SQLITE_TRIGGERS = (
 )
 _SQLITE_REBUILD = (
     f"DELETE FROM {_FTS}",
-    f"DELETE FROM {_DOC} WHERE article_id NOT IN (SELECT id FROM news_article)",
-    f"DELETE FROM {_DOC} WHERE article_id IN"
-    " (SELECT id FROM news_article WHERE duplicate_of_id IS NOT NULL)",
+    f"DELETE FROM {_DOC} WHERE article_id NOT IN"
+    " (SELECT id FROM news_article WHERE duplicate_of_id IS NULL)",
     f"INSERT OR IGNORE INTO {_DOC}(article_id)"
     " SELECT id FROM news_article WHERE duplicate_of_id IS NULL",
     f"INSERT INTO {_FTS}(rowid, title, body) SELECT d.docid, a.title, a.text"
