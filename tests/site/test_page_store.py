@@ -149,6 +149,24 @@ def test_a_remembered_page_key_goes_when_the_database_changes(
         assert "Sample harbour note" in Client().get(url).content.decode()
 
 
+def test_the_page_key_reads_the_same_through_the_driver_and_through_django(
+    page: Article,
+) -> None:
+    """On SQLite the key query goes straight to the driver unless queries are being
+    logged; both ways read the same stamp (with the comment thread's when installed)."""
+    db = connection.alias
+    plain = views._read_page_stamp(db, page.pk)
+    connection.force_debug_cursor = True  # queries logged, as under DEBUG
+    try:
+        logged = views._read_page_stamp(db, page.pk)
+        assert len(connection.queries) == 1
+    finally:
+        connection.force_debug_cursor = False
+    assert plain is not None and plain == logged
+    assert plain.title == page.title
+    assert views._read_page_stamp(db, "0" * 32) is None
+
+
 def test_a_page_key_read_in_a_rolled_back_transaction_is_not_kept(page: Article) -> None:
     url = page.get_absolute_url()
     Client().get(url)
