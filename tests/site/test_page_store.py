@@ -20,6 +20,7 @@ from django.db import connection, connections, transaction
 # _unmask_cipher_token is private in Django and absent from django-stubs.
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, _unmask_cipher_token, get_token  # type: ignore[attr-defined]
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -292,6 +293,20 @@ def test_a_short_section_list_is_kept_briefly(monkeypatch: pytest.MonkeyPatch) -
         make_article(category=f"Section {n}")
     views.categories()
     assert kept == [20, 300]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+def test_the_section_list_is_counted_from_the_category_index() -> None:
+    """Recomputed every 20 s on a site with few sections: it must not read every article."""
+    cache.delete("site:categories")
+    make_article(category="World")
+    with CaptureQueriesContext(connection) as queries:
+        assert views.categories() == [("World", 1)]
+    (sql,) = [q["sql"] for q in queries.captured_queries]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "news_article" in plan and "COVERING INDEX" in plan, plan
 
 
 def test_a_change_of_story_reaches_the_stored_page(client: Client, page: Article) -> None:
