@@ -141,6 +141,16 @@ def test_request_log_records_path_and_headers(sim: Simulator) -> None:
     assert entry.status == 200 and entry.time <= time.time()
 
 
+def test_an_answered_request_has_its_status_in_the_log_at_once(sim: Simulator) -> None:
+    """The status is recorded before the status line goes out, not after the body."""
+    with httpx.Client() as client:
+        for n in range(30):
+            client.get(f"{sim.feed_urls()[0]}?n={n}")
+            assert sim.request_log[-1].status == 200
+        client.get(f"{sim.base_url}/no-such-outlet/")
+        assert sim.request_log[-1].status == 404
+
+
 def test_only_loopback_is_served() -> None:
     with pytest.raises(ValueError):
         Simulator(SimCorpus.from_demo(), host="0.0.0.0")

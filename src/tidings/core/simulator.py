@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -169,7 +169,9 @@ class LoggedRequest:
     path: str
     headers: dict[str, str]
     time: float
-    status: int = 0
+    status: int = (
+        0  # the status line sent; 0 while none is (or none ever was: a dropped connection)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,8 +319,16 @@ class _Handler(BaseHTTPRequestHandler):
     # segment waits for the client's delayed ACK (~15 ms a page on loopback).
     disable_nagle_algorithm = True
 
+    #: Told the status of the request being answered as its status line goes out.
+    on_status: Callable[[int], None] | None = None
+
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: requests are recorded in ``Simulator.request_log`` instead."""
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        if self.on_status is not None:
+            self.on_status(code)
+        super().send_response(code, message)
 
     def do_GET(self) -> None:
         self.server.simulator._handle(self, head=False)
@@ -457,15 +467,21 @@ class Simulator:
             self._log.append(LoggedRequest(handler.command, raw_path, headers, time.time()))
             record_index = len(self._log) - 1
         fault = self._take_fault(path)
-        status = 0
-        try:
-            status = self._respond(handler, path, headers, fault, head=head)
-        except (TimeoutError, BrokenPipeError, ConnectionResetError):
-            handler.close_connection = True
-        finally:
+
+        def record(status: int) -> None:
+            # Before the status line is written: a client holding the answer always
+            # finds its status in the log.
             with self._lock:
                 if record_index < len(self._log):
                     self._log[record_index] = replace(self._log[record_index], status=status)
+
+        handler.on_status = record
+        try:
+            self._respond(handler, path, headers, fault, head=head)
+        except (TimeoutError, BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True
+        finally:
+            handler.on_status = None
 
     def _respond(
         self,
