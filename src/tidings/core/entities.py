@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tidings.core._gazetteer import PLACE_ALIASES, PLACES
-from tidings.core._words import STOPWORDS, fold
+from tidings.core._words import FOREIGN_STOPWORDS, STOPWORDS, fold
 
 __all__ = ["WORD", "Entity", "EntityKind", "extract_entities", "slugify"]
 
@@ -92,6 +92,68 @@ _SENTENCE_STARTERS = STOPWORDS | {
     "watch", "read", "photo", "video", "update", "breaking", "analysis", "comment", "opinion",
     "image", "caption", "copyright", "getty", "related", "advertisement", "live",
 }  # fmt: skip
+# Read in whole sentences only (the story model's reading keeps the lists above as they
+# were): occupations and ranks written before a name ("Composer Lucia Hartwell",
+# "Detective Chief Inspector Farida Osei", "Conservative MP Nadine Dorries").
+_ROLES = _TITLES | {
+    "inspector", "detective", "superintendent", "supt", "insp", "det", "asst", "assistant",
+    "ch", "con", "sergeant", "councillor", "councilman", "councilwoman", "cllr", "alderman",
+    "mp", "mep", "pm", "ex", "composer", "librettist", "conductor", "goalkeeper", "striker",
+    "midfielder", "defender", "winger", "captain", "manager", "grandmaster", "author",
+    "novelist", "writer", "poet", "playwright", "painter", "editor", "publisher",
+    "economist", "analyst", "scientist", "researcher", "astronomer", "engineer", "lawyer",
+    "attorney", "prosecutor", "solicitor", "barrister", "rabbi", "imam", "pastor", "dean",
+    "reporter", "correspondent", "presenter", "broadcaster", "activist", "founder", "ceo",
+    "chairwoman", "chairperson", "chair", "spokesperson", "commander", "commissioner",
+    "agent", "trainer", "skipper", "keeper", "headteacher", "designer",
+}  # fmt: skip
+# A name's last word (before "of") that says what it names: "Kingsgate Stadium",
+# "Korrin Fault", "Halden Foods", "Seismic Safety Act", "University of Brannock".
+_PLACE_TAILS = _PLACE_WORDS | {
+    "ridge", "falls", "fault", "quay", "stadium", "arena", "hall", "avenue", "lane", "road",
+    "garden", "gardens", "park", "bridge", "hill", "hills", "harbour", "harbor", "beach",
+    "forest", "canyon", "mountain", "glacier", "reef", "strait", "straits", "channel",
+    "canal", "estuary", "desert", "plain", "plains", "heights", "village", "town", "borough",
+    "states", "republic", "kingdom", "emirates", "isle", "line", "terminal", "station",
+    "esplanade", "promenade", "boulevard", "crescent", "marsh", "vale", "dale", "wood",
+    "woods", "point", "creek", "springs", "basin", "trench", "volcano", "monastery",
+    "cathedral", "palace", "castle", "tower", "prison", "plaza", "mall",
+}  # fmt: skip
+_ORG_TAILS = _ORG_WORDS | {
+    "press", "foods", "securities", "research", "athletic", "athletics", "alliance", "project",
+    "letters", "ventures", "minerals", "freight", "capital", "partners", "holdings", "media",
+    "labs", "laboratories", "systems", "technologies", "motors", "energy", "pharma",
+    "pharmaceuticals", "studios", "records", "books", "publishing", "publishers", "museum",
+    "gallery", "library", "chamber", "coalition", "campaign", "society", "institution",
+    "commons", "united", "rovers", "wanderers", "dairy",
+    "airline", "bancorp", "insurance", "industries", "enterprises", "consulting", "brands",
+    "telecom", "communications", "broadcasting", "tv", "radio", "magazine", "review",
+    "gazette", "herald", "tribune", "bulletin", "monitor", "daily", "observer",
+    "opera", "orchestra", "theatre", "theater", "band", "choir", "team",
+}  # fmt: skip
+_TOPIC_TAILS = {
+    "act", "bill", "law", "treaty", "accord", "agreement", "cup", "championship", "games",
+    "olympics", "war", "award", "awards", "prize", "festival", "summit", "conference",
+    "convention", "age", "era", "crisis", "scandal", "protest", "protests",
+    "election", "referendum", "declaration", "doctrine", "plan", "report", "index",
+}  # fmt: skip
+_HEADS = _ORG_TAILS | _PLACE_TAILS | _TOPIC_TAILS
+# A single word written after one of these at least once is a place ("in Millbrook").
+_PLACE_PREPOSITIONS = {"in", "near", "outside", "across"}
+# First words of the names of storms, comets and campaigns ("Hurricane Gilbert").
+_TOPIC_HEADS = {"hurricane", "typhoon", "cyclone", "storm", "comet", "operation", "asteroid"}
+_NUMBER_WORDS = {
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    "hundred", "thousand", "million", "billion", "dozen", "half", "first", "second", "third",
+}  # fmt: skip
+# Sentence starters of other languages written in Latin script: "Un", "Nous", "L'…".
+_FOREIGN_STARTERS = FOREIGN_STOPWORDS | {
+    "c'est", "c’est", "voici", "selon", "pour", "mais", "ainsi", "cependant", "pourtant",
+    "aujourd'hui", "hier", "demain", "lorsque", "quand", "depuis", "apres", "après",
+}  # fmt: skip
+_ELIDED = re.compile(r"^(?:[LlDdJjMmNnSsTtCc]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu)['’]")
 _WORD = r"[A-ZÀ-Þ][\w'’.-]*[\w]|[A-ZÀ-Þ]"
 _TOKEN_RE = re.compile(r"[\w'’.-]+|[^\w\s]", re.UNICODE)
 _UPPER_RE = re.compile(_WORD)
@@ -157,17 +219,30 @@ def _name_word(word: str, whole: bool) -> bool:
     return bool(_UPPER_RE.fullmatch(word) or (whole and _ACRONYM_RE.match(word)))
 
 
-def _split(words: list[str], title_hint: bool) -> list[tuple[list[str], bool]]:
-    """Split ``Russian President Vladimir Putin`` into the place and the titled name."""
+def _split(
+    words: list[str], title_hint: bool, titles: frozenset[str] | set[str] = _TITLES
+) -> list[tuple[list[str], bool]]:
+    """Split ``Russian President Vladimir Putin`` into the place and the titled name.
+
+    With ``titles`` other than :data:`_TITLES` (whole sentences) a title followed only
+    by the words of an organisation's or place's name is part of that name ("State
+    Department", "General Hospital").
+    """
     parts: list[tuple[list[str], bool]] = []
     last_title = max(
-        (i for i, w in enumerate(words) if w.lower().rstrip(".") in _TITLES and i < len(words) - 1),
+        (
+            i
+            for i, w in enumerate(words)
+            if w.lower().rstrip(".") in titles
+            and i < len(words) - 1
+            and (titles is _TITLES or not _named_by(words[i:]))
+        ),
         default=-1,
     )
     if last_title >= 0:
         head, words, title_hint = words[:last_title], words[last_title + 1 :], True
         if head:
-            parts.extend(_split(head, False))
+            parts.extend(_split(head, False, titles))
     for size in (3, 2, 1):
         prefix = " ".join(words[:size]).lower()
         if (
@@ -182,6 +257,12 @@ def _split(words: list[str], title_hint: bool) -> list[tuple[list[str], bool]]:
     return parts
 
 
+def _named_by(words: list[str]) -> bool:
+    """``State Department``, ``General Hospital``: a title before nothing but the words
+    of an organisation's or a place's name is part of that name."""
+    return len(words) > 1 and all(w.lower() in _ORG_TAILS | _PLACE_TAILS for w in words[1:])
+
+
 def _clean(words: list[str]) -> list[str]:
     words = [w.rstrip(".") if not _ACRONYM_RE.match(w) else w for w in words]
     words = [re.sub(r"['’]s$", "", w) for w in words]
@@ -193,8 +274,9 @@ def extract_entities(
 ) -> list[Entity]:
     """People, places, organisations and subjects named by an article, most prominent first.
 
-    Works for languages written with capitalised proper nouns; ``language`` is accepted for
-    future per-language stop lists and currently only English lists ship.
+    Works for languages written with capitalised proper nouns; ``language`` (read in
+    whole sentences only) says that an article not in English starts its sentences with
+    its own articles and pronouns ("La", "Nous").
 
     ``whole_sentences=False`` reads as the story model's evidence was read when it was
     fitted: a name that ends a sentence loses its last word ("Vladimir" of "met Vladimir
@@ -202,29 +284,52 @@ def extract_entities(
     evidence clusters worse (leave-events-out cross-validation on events-dev, 4
     halvings, model refitted: pairwise F1 0.792 -> 0.745, B-cubed 0.892 -> 0.878 with
     sentence ends alone; 0.779 / 0.887 with dotted names and titles alone), so the
-    story engine keeps that reading and the topics shown read whole sentences.
+    story engine keeps that reading and the topics shown read whole sentences. Only the
+    whole reading has the rules that make the topics shown cleaner (see
+    :func:`_trim_whole`, :func:`_kind_whole`): the model's evidence stays as fitted.
     """
-    del language
+    whole = whole_sentences
+    foreign = whole and bool(language) and not str(language).lower().startswith("en")
+    titles = _ROLES if whole else _TITLES
     lowered_words = set(re.findall(r"\b[a-z][a-z'-]+\b", text))
     counts: Counter[str] = Counter()
     surface: dict[str, str] = {}
     hinted: dict[str, str] = {}
     in_title: set[str] = set()
     inside: set[str] = set()  # named somewhere other than at a sentence's start
+    written: dict[str, set[str]] = {}  # the names as written, for a title in Title Case
+    after_in: set[str] = set()  # a single word written after "in" or "near"
+    # A headline With Every Word Capitalised names nothing by its capitals: its names are
+    # those of the text it contains.
+    title_case = whole and _title_case(title)
 
     for source_index, source in enumerate((title, text)):
+        if source_index == 0 and title_case:
+            continue
         pieces: list[tuple[list[str], bool, bool]] = []
+        located: set[int] = set()  # pieces written after "in" or "near"
         for raw, initial, previous in _phrases(source, whole_sentences):
-            hint = previous.lower().rstrip(".") in _TITLES
-            for n, (piece, piece_hint) in enumerate(_split(_clean(raw), hint)):
-                pieces.append((piece, initial and n == 0, piece_hint))
-        for words, initial, title_hint in pieces:
+            hint = previous.lower().rstrip(".") in titles
+            for n, (piece, piece_hint) in enumerate(_split(_clean(raw), hint, titles)):
+                if whole:
+                    trimmed, piece_initial = _trim_whole(
+                        piece, initial and n == 0, lowered_words, foreign
+                    )
+                    if n == 0 and previous.lower() in _PLACE_PREPOSITIONS:
+                        located.add(len(pieces))
+                    pieces.extend(
+                        (p, piece_initial and m == 0, piece_hint)
+                        for m, p in enumerate(_split_of(trimmed))
+                    )
+                else:
+                    pieces.append((piece, initial and n == 0, piece_hint))
+        for index, (words, initial, title_hint) in enumerate(pieces):
             # Strip leading titles and sentence starters.
             while words and (
-                words[0].lower().rstrip(".") in _TITLES
+                (words[0].lower().rstrip(".") in titles and not (whole and _named_by(words)))
                 or (words[0].lower() in _SENTENCE_STARTERS and (initial or len(words) > 1))
             ):
-                title_hint = title_hint or words[0].lower().rstrip(".") in _TITLES
+                title_hint = title_hint or words[0].lower().rstrip(".") in titles
                 words = words[1:]
                 initial = False
             while words and words[-1].lower() in _CONNECTORS:
@@ -248,14 +353,26 @@ def extract_entities(
                 continue
             counts[key] += 1
             surface.setdefault(key, canonical)
+            if title_case:
+                written.setdefault(key, set()).update((name, canonical))
             if title_hint:
                 hinted[key] = "person"
             if source_index == 0:
                 in_title.add(key)
             if not initial:
                 inside.add(key)
+            if index in located and len(words) == 1:
+                after_in.add(key)
+
+    for key, names in written.items():
+        if any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", title) for n in names):
+            counts[key] += 1
+            in_title.add(key)
+            if any(re.search(rf"\b(?:in|near) {re.escape(n)}(?!\w)", title) for n in names):
+                after_in.add(key)
 
     # Fold single words into the longer name they abbreviate ("Kim" -> "Kim Jong Un").
+    alone: set[str] = set()  # a name whose last word is used alone ("Mahlberg said")
     multi = sorted((k for k in counts if "-" in k), key=lambda k: -counts[k])
     for key in [k for k in counts if "-" not in k]:
         if surface[key] in PLACES:
@@ -267,6 +384,8 @@ def extract_entities(
                 in_title.discard(key) if key not in in_title else in_title.add(long_key)
                 if key in hinted:
                     hinted[long_key] = hinted[key]
+                if whole and key == parts[-1] and key != parts[0]:
+                    alone.add(long_key)
                 break
 
     total = 0.0
@@ -281,12 +400,124 @@ def extract_entities(
             surface[key],
             WORD
             if _only_a_capital(key, surface[key], inside, hinted)
+            or (whole and _generic(key, surface[key], lowered_words, hinted))
+            else _kind_whole(surface[key], hinted.get(key), key in alone, key in after_in)
+            if whole
             else _kind(surface[key], hinted.get(key)),
             key,
             round(score / total, 4),
         )
         for score, key in scored
     ]
+
+
+_SMALL_WORDS = {
+    "a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "by", "with", "from",
+    "as", "is", "are", "after", "over", "into", "back", "up", "out", "off", "but",
+}  # fmt: skip
+
+
+def _title_case(title: str) -> bool:
+    """``Obama Tours Storm-Ravaged New Jersey With Gov. Chris Christie``: every word of
+    four letters or more capitalised (at least three of them), or a small word too."""
+    words = re.findall(r"[^\W\d_][\w'’-]*", title)
+    long = [w for w in words if len(w) >= 4]
+    if len(long) < 3 or not all(w[0].isupper() for w in long):
+        return False
+    return len(words) >= 4
+
+
+_CONTRACTION = re.compile(r"['’](?:ve|re|ll|d|m)$|n['’]t$", re.IGNORECASE)
+_MOJIBAKE = re.compile(r"â[\x80-\x9f]*$")
+
+
+def _lowercase_form(word: str, lowered: set[str]) -> bool:
+    """The word is also written in lower case in the text (singular or plural)."""
+    w = word.lower()
+    return w in lowered or w + "s" in lowered or (w.endswith("s") and w[:-1] in lowered)
+
+
+def _trim_whole(
+    words: list[str], initial: bool, lowered: set[str], foreign: bool
+) -> tuple[list[str], bool]:
+    """A phrase read in whole sentences, without what is no part of a name.
+
+    Dropped: words mis-decoded ("Heartlandâ" is "Heartland"), contractions ("We've"),
+    words in capitals of seven letters or more (a shouted line, not an acronym), an
+    article or pronoun of another language that starts a sentence ("Un", "Nous",
+    "C'est", "L'opération"), number words ("Seventy-one", "Fourteen-year-old"),
+    compounds ending in lower case ("Islamist-led Egypt", "Bike-share") and a common
+    noun written before a full name ("Composer Lucia Hartwell", when "composer" is also
+    written in lower case) or before "of" ("Members of Local 88").
+    """
+    words = [_MOJIBAKE.sub("", w) for w in words]
+    if any(_CONTRACTION.search(w) for w in words):
+        return [], initial
+    if any(w.isupper() and sum(c.isalpha() for c in w) >= 7 for w in words):
+        return [], initial
+    words = [w for w in words if w]
+    while words:
+        first = words[0]
+        low = first.lower()
+        elided = _ELIDED.match(first)
+        if elided and initial:
+            noun = first[elided.end() :]
+            if noun[:1].isupper():
+                words = [noun, *words[1:]]  # "L'Institut géologique" -> "Institut"
+                break
+            words = words[1:]  # "L'opération", "C'est Gwen Talbot"
+            continue
+        if initial and low in _FOREIGN_STARTERS and (foreign or len(words) == 1):
+            words = words[1:]
+            continue
+        if low in _SENTENCE_STARTERS and len(words) > 1:
+            words = words[1:]  # "The PPP-adjusted GDP": read past "The"
+            initial = False
+            continue
+        if low.split("-")[0] in _NUMBER_WORDS:
+            words = words[1:]
+            initial = False
+            continue
+        if "-" in first and first.rsplit("-", 1)[-1].islower():
+            words = words[1:]
+            initial = False
+            continue
+        break
+    if len(words) >= 3 and words[0].lower() not in _HEADS and _lowercase_form(words[0], lowered):
+        rest = words[1:]
+        if rest[0][:1].isupper() and not any(w.lower() in _HEADS for w in rest):
+            words, initial = rest, False
+    if (
+        len(words) >= 3
+        and words[1].lower() == "of"
+        and words[0].lower() not in _HEADS
+        and _lowercase_form(words[0], lowered)
+    ):
+        words, initial = words[2:], False
+    return words, initial
+
+
+def _split_of(words: list[str]) -> list[list[str]]:
+    """``Naomi Achterberg of Green Commons``: two names, where the first is no
+    organisation's or place's ("University of Brannock", "Gulf of Alaska")."""
+    if "of" in words[2:-1]:
+        i = words.index("of", 2)
+        left = words[:i]
+        if left[-1].lower() not in _HEADS | _ROLES and all(w[:1].isupper() for w in left):
+            return [left, *_split_of(words[i + 1 :])]
+    return [words] if words else []
+
+
+def _generic(key: str, name: str, lowered: set[str], hinted: dict[str, str]) -> bool:
+    """A single word that is a common noun in the text, or the generic word of a longer
+    name ("Hospital", "Union", "Daughter", "Sun"), or a compound ending in lower case: no
+    name to show as a topic."""
+    if " " in name or ("-" in key and not name.rsplit("-", 1)[-1].islower()):
+        return False
+    if name in PLACES or key in hinted or _ACRONYM_RE.match(name):
+        return False
+    low = name.lower()
+    return "-" in name or low in _HEADS | _ROLES | _NUMBER_WORDS or _lowercase_form(name, lowered)
 
 
 def _only_a_capital(key: str, name: str, inside: set[str], hinted: dict[str, str]) -> bool:
@@ -312,6 +543,44 @@ def _kind(name: str, hint: str | None) -> EntityKind:
         return "place"
     if hint == "person":
         return "person"
+    if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
+        return "person"
+    return "topic"
+
+
+def _kind_whole(name: str, hint: str | None, alone: bool, located: bool) -> EntityKind:
+    """The kind of a name read in whole sentences: the word that says what it names
+    first (the last, or the last before "of": "Kingsgate Stadium", "Halden Foods",
+    "University of Brannock"), a title or the last word used alone for a person
+    ("Inspector Osei", "Mahlberg said"), "in" or "near" before a single word for a
+    place; then as :func:`_kind` (two to four capitalised words are a person's name:
+    reading them as subjects instead was worse on both labelled sets)."""
+    words = name.split()
+    lower = [w.lower().strip(".") for w in words]
+    if name in PLACES:
+        return "place"
+    if _ACRONYM_RE.match(name):
+        return "org"
+    if len(lower) > 1 and lower[0] in _TOPIC_HEADS:
+        return "topic"
+    if len(lower) > 1 and lower[0] in _PLACE_HEADS:
+        return "place"
+    if len(lower) > 1 and _ACRONYM_RE.match(words[0]):
+        return "org"  # "BBC Africa"
+    cut = next((i for i, w in enumerate(lower) if w in _CONNECTORS and i > 0), len(lower))
+    head = lower[cut - 1]
+    if head in _TOPIC_TAILS:
+        return "topic"
+    if head in _ORG_TAILS:
+        return "org"
+    if hint == "person" or alone:
+        return "person"  # before the place words, which are surnames too ("Stuart Hall")
+    if head in _PLACE_TAILS:
+        return "place"
+    if any(w in _ORG_WORDS for w in lower):
+        return "org"
+    if len(words) == 1 and located:
+        return "place"  # "in Millbrook", "near Hesketh"
     if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
         return "person"
     return "topic"
