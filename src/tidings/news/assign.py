@@ -23,7 +23,7 @@ from django.utils import timezone
 from tidings import services
 from tidings.core.dedupe import NearDuplicateIndex
 from tidings.core.entities import WORD, Entity, extract_entities
-from tidings.core.stories import Assignment, StoryEngine, StoryInput
+from tidings.core.stories import Assignment, StoryEngine, StoryInput, shared_reason
 from tidings.news.models import (
     Article,
     ArticleTopic,
@@ -370,6 +370,7 @@ def _persist_topics(
 
 def _store_related(article_id: str, eng: StoryEngine, *, replace: bool = True) -> None:
     items = eng.related(article_id, k=RELATED_CARDS)
+    named = _reasons_from_topics(article_id, [i.article_id for i in items if not i.same_story])
     with transaction.atomic(savepoint=False):
         if replace:
             RelatedLink.objects.filter(article_id=article_id).delete()
@@ -381,11 +382,33 @@ def _store_related(article_id: str, eng: StoryEngine, *, replace: bool = True) -
                     rank=rank,
                     score=item.score,
                     same_story=item.same_story,
-                    reason=item.reason[:300],
+                    reason=named.get(item.article_id, item.reason)[:300],
                 )
                 for rank, item in enumerate(items)
             ]
         )
+
+
+def _reasons_from_topics(article_id: str, others: Sequence[str]) -> dict[str, str]:
+    """ "Also about ..." for other stories' articles, named with the topics the pages
+    show (read in whole sentences: "Vladimir Putin", where the engine's evidence, read
+    as its model was fitted, has "Vladimir"; no "Hospital"). An article sharing none of
+    them keeps the engine's reason (what it shares with the story, or none)."""
+    if not others:
+        return {}
+    rows = (
+        ArticleTopic.objects.filter(article_id__in=[article_id, *others])
+        .order_by("-weight", "topic__slug")
+        .values_list("article_id", "topic__name", "topic__kind", "topic__slug")
+    )
+    mine: list[tuple[str, str, str]] = []
+    theirs: dict[str, set[str]] = {other: set() for other in others}
+    for owner, name, kind, slug in rows:
+        if owner == article_id:
+            mine.append((name, kind, slug))
+        else:
+            theirs[owner].add(slug)
+    return {other: reason for other in others if (reason := shared_reason(mine, theirs[other]))}
 
 
 def _refresh_related(

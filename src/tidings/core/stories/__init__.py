@@ -18,6 +18,7 @@ from tidings.core.stories._engine import (
     RelatedItem,
     StoryEngine,
     StoryInput,
+    shared_reason,
 )
 from tidings.core.stories._metrics import evaluate, evaluate_related, evaluate_related_by_label
 from tidings.core.stories._model import PairModel
@@ -37,4 +38,5 @@ __all__ = [
     "evaluate_related",
     "evaluate_related_by_label",
     "make_embedder",
+    "shared_reason",
 ]

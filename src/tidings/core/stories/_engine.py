@@ -771,13 +771,8 @@ class StoryEngine:
 
     def _reason(self, a: _Doc, b: _Doc) -> str:
         b_slugs = {slug for _, _, slug, _ in b.ents}
-        common = [e for e in a.ents if e[2] in b_slugs and e[1] != WORD]
-        # People, organisations and specific places say more than a country does.
-        common.sort(key=lambda e: e[1] == "place" and e[0] in COUNTRY_OF)
-        shared = [e[0] for e in common]
-        if not shared:
-            return NO_SHARED_REASON
-        return "Also about " + ", ".join(shared[:2])
+        found = shared_reason(((name, kind, slug) for name, kind, slug, _ in a.ents), b_slugs)
+        return found or NO_SHARED_REASON
 
     # ------------------------------------------------------------------ top stories
 
@@ -920,6 +915,17 @@ class StoryEngine:
             ents=ents,
             story=-1,
         )
+
+
+def shared_reason(mine: Iterable[tuple[str, str, str]], theirs: Collection[str]) -> str | None:
+    """ "Also about ...": two of the names ``mine`` (name, kind, slug; most prominent
+    first) whose slug is in ``theirs`` -- people, organisations and specific places
+    before a country, which says less. None when they share no name."""
+    common = [e for e in mine if e[2] in theirs and e[1] != WORD]
+    common.sort(key=lambda e: e[1] == "place" and e[0] in COUNTRY_OF)
+    if not common:
+        return None
+    return "Also about " + ", ".join(e[0] for e in common[:2])
 
 
 def _segment_sum(values: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
