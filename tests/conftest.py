@@ -32,8 +32,11 @@ def django_db_setup(django_db_setup: None, django_db_blocker: object) -> Iterato
     yield
     from django.db import connection
 
+    from tidings.site import _pgchanges
+
     if connection.vendor != "postgresql":
         return
+    _pgchanges.stop_all(wait=5.0)
     with django_db_blocker.unblock(), connection.cursor() as cursor:  # type: ignore[attr-defined]
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"

@@ -89,6 +89,14 @@ SETTINGS: tuple[Setting, ...] = (
         str,
     ),
     Setting(
+        "PG_CHANGE_NOTICES",
+        True,
+        "PostgreSQL: each web process listens for the database's change notices (LISTEN), so "
+        "a logged-out view of an unchanged article needs no query. Turn off behind a "
+        "connection pooler that cannot listen (PgBouncer in transaction mode).",
+        _bool,
+    ),
+    Setting(
         "PAGE_WARM_HOURS",
         48,
         "The worker pre-renders, while idle, the pages of articles changed in the last N hours "

@@ -13,13 +13,36 @@ def _ensure_search_schema(sender: AppConfig, using: str = "default", **kwargs: A
     ensure_schema(connections[using])
 
 
+def _ensure_page_key_notices(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    # PostgreSQL: the tables a stored page's key is read from announce their changes
+    # (see ``_pgchanges``); the comments' table too when the comments app is installed.
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    from django.apps import apps
+
+    from tidings.site import _pgchanges
+
+    models = [apps.get_model("news", name) for name in ("Article", "Source", "Story")]
+    if apps.is_installed("tidings.community"):
+        models.append(apps.get_model("community", "Comment"))
+    _pgchanges.install(connection, [m._meta.db_table for m in models])
+
+
 class SiteConfig(AppConfig):
     name = "tidings.site"
     label = "site"
     verbose_name = "Reader site"
 
     def ready(self) -> None:
-        post_migrate.connect(_ensure_search_schema, sender=self)
+        # Django signals the end of a migrate only to apps with models, which this one
+        # has none of: the article table's app carries the signal (sent once the whole
+        # plan is applied, every table in place).
+        from django.apps import apps
+
+        news = apps.get_app_config("news")
+        post_migrate.connect(_ensure_search_schema, sender=news)
+        post_migrate.connect(_ensure_page_key_notices, sender=news)
         from tidings.news.signals import worker_idle
         from tidings.site.prerender import on_worker_idle
 

@@ -355,8 +355,18 @@ def ensure_schema(conn: BaseDatabaseWrapper = connection) -> None:
                 for statement in _SQLITE_REBUILD:
                     cur.execute(statement)
         elif conn.vendor == "postgresql":
-            cur.execute(f"DROP INDEX IF EXISTS {_PG_OLD_INDEX}")
-            cur.execute(_PG_INDEX)
+            # Only what is missing is created or dropped: inside a transaction with
+            # pending constraint checks PostgreSQL refuses index statements on the
+            # table, even those that would do nothing.
+            cur.execute(
+                "SELECT indexname FROM pg_indexes WHERE indexname IN (%s, %s)",
+                [_PG_OLD_INDEX, _PG_INDEX_NAME],
+            )
+            indexes = {row[0] for row in cur.fetchall()}
+            if _PG_OLD_INDEX in indexes:
+                cur.execute(f"DROP INDEX {_PG_OLD_INDEX}")
+            if _PG_INDEX_NAME not in indexes:
+                cur.execute(_PG_INDEX)
 
 
 def drop_schema(conn: BaseDatabaseWrapper = connection) -> None:

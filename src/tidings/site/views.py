@@ -35,6 +35,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.safestring import mark_safe
 
 from tidings.news.models import Article, Feed, RelatedLink, Source, Story, Topic, article_slug
+from tidings.site import _pgchanges
 from tidings.site import search as search_backend
 from tidings.site._csrf import csrf_token
 from tidings.site._health import FeedHealth, feed_health
@@ -382,36 +383,49 @@ class _PageStamp:
     comment_count: int | None  # published comments, when known
 
 
-# Stamps read on one SQLite connection since its database last changed, by article.
+# Stamps read on one connection since its database last changed, by article.
 _REMEMBERED: weakref.WeakKeyDictionary[Any, tuple[Any, tuple[Any, ...], dict[str, _PageStamp]]]
 _REMEMBERED = weakref.WeakKeyDictionary()
 _REMEMBER_AT_MOST = 4096
 
 
 def _remembered(db: str) -> dict[str, _PageStamp] | None:
-    """The stamps still true on this thread's connection to ``db`` (SQLite only).
+    """The stamps still true on this thread's connection to ``db``.
 
-    ``PRAGMA data_version`` moves whenever another connection, of this process or
-    of another, commits a change; ``total_changes`` whenever this connection writes
+    SQLite: ``PRAGMA data_version`` moves whenever another connection, of this process
+    or of another, commits a change; ``total_changes`` whenever this connection writes
     itself. While neither moves, nothing a stamp is made of can have changed. A
     rolled-back write does not move them back, so what is read inside a transaction
     or savepoint is kept only until it ends, whichever way.
+
+    PostgreSQL: the process's change listener (``_pgchanges``) moves its version on
+    every notice of a change to those tables; none is kept inside a transaction (its
+    own writes send their notice only when it commits), while the listener is not
+    connected or with ``PG_CHANGE_NOTICES`` off.
     """
     connection = connections[db]
-    if connection.vendor != "sqlite":
+    if connection.vendor == "postgresql":
+        if connection.in_atomic_block or not settings.PG_CHANGE_NOTICES:
+            return None
+        owner: Any = _pgchanges.changes(db)
+        if not owner.live:
+            return None
+        version: tuple[Any, ...] = (owner.version,)
+    elif connection.vendor == "sqlite":
+        connection.ensure_connection()
+        owner = raw = connection.connection
+        with connection.wrap_database_errors:
+            version = (
+                raw.execute("PRAGMA data_version").fetchone()[0],
+                raw.total_changes,
+                connection.in_atomic_block,
+                tuple(connection.savepoint_ids),
+            )
+    else:
         return None
-    connection.ensure_connection()
-    raw = connection.connection
-    with connection.wrap_database_errors:
-        version = (
-            raw.execute("PRAGMA data_version").fetchone()[0],
-            raw.total_changes,
-            connection.in_atomic_block,
-            tuple(connection.savepoint_ids),
-        )
     known = _REMEMBERED.get(connection)
-    if known is None or known[0] is not raw or known[1] != version:
-        known = (raw, version, {})
+    if known is None or known[0] is not owner or known[1] != version:
+        known = (owner, version, {})
         _REMEMBERED[connection] = known
     elif len(known[2]) >= _REMEMBER_AT_MOST:
         known[2].clear()

@@ -186,6 +186,7 @@ CACHES = {
     },
     "pages": page_cache(config.read("PAGE_CACHE"), DATA_DIR),
 }
+PG_CHANGE_NOTICES: bool = config.read("PG_CHANGE_NOTICES")
 
 LOGGING = {
     "version": 1,
