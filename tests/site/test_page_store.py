@@ -31,7 +31,13 @@ from tidings.core.reltime import relative
 from tidings.news.models import Article, Story
 from tidings.site import _csrf, _pagestore, prerender, views
 from tidings.site._csrf import csrf_token
-from tidings.site._pagestore import PageFileCache, page_cache, serve_stored, stored_form
+from tidings.site._pagestore import (
+    PageDatabaseCache,
+    PageFileCache,
+    page_cache,
+    serve_stored,
+    stored_form,
+)
 from tidings.site.views import public_page_key
 
 from .factories import make_article, make_related, make_source, make_story
@@ -414,6 +420,37 @@ def test_database_store(settings) -> None:
     store = caches.create_connection("pages")
     store.set("article-page:one", b"<html>sample</html>")
     assert store.get("article-page:one") == b"<html>sample</html>"
+
+
+def test_database_store_keeps_the_pages_read_last_in_memory(
+    settings, django_assert_num_queries
+) -> None:
+    settings.CACHES = {**settings.CACHES, "pages": page_cache("db", Path("/tmp"))}
+    call_command("createcachetable", verbosity=0)
+    store = caches.create_connection("pages")
+    store.clear()
+    store.set("page", b"<p>first version (sample)</p>")
+    assert store.get("page") == b"<p>first version (sample)</p>"
+    with django_assert_num_queries(0):  # read from memory
+        assert store.get("page") == b"<p>first version (sample)</p>"
+    store.set("page", b"<p>second version (sample)</p>")  # a write drops the kept copy
+    assert store.get("page") == b"<p>second version (sample)</p>"
+    store.delete("page")
+    assert store.get("page") is None
+    store.set("page", b"<p>kept (sample)</p>")
+    assert store.get("page") == b"<p>kept (sample)</p>"
+    store.clear()
+    assert store.get("page") is None
+    # Another process's deletion reaches this one when the kept copy is due again.
+    store.set("shared", b"<p>shared (sample)</p>")
+    assert store.get("shared") is not None
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM tidings_page_cache")
+    assert store.get("shared") is not None  # still kept here
+    later = time.time() + PageDatabaseCache.HOT_SECONDS + 1
+    with mock.patch("tidings.site._pagestore.time.time", return_value=later):
+        assert store.get("shared") is None
+    assert store.get("missing", "default") == "default"
 
 
 def test_only_the_page_and_its_comment_orders_are_stored(page: Article) -> None:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.filebased import FileBasedCache
 from django.utils import timezone
 
@@ -63,7 +64,7 @@ def page_cache(spec: str, data_dir: Path) -> dict[str, Any]:
         }
     if spec == "db":
         return common | {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "tidings.site._pagestore.PageDatabaseCache",
             "LOCATION": "tidings_page_cache",
             "OPTIONS": {"MAX_ENTRIES": 50_000, "CULL_FREQUENCY": 4},
         }
@@ -184,6 +185,59 @@ class PageFileCache(FileBasedCache):
             return False
         self.set(key, value, timeout, version)
         return True
+
+
+class PageDatabaseCache(DatabaseCache):
+    """Django's database cache (pages shared by every machine), with the pages read last
+    also kept in this process's memory, as :class:`PageFileCache` keeps them: a key
+    names one version of a page, so a kept copy stays true; it is read again from the
+    database after ``HOT_SECONDS`` at most (a page deleted or expired meanwhile by
+    another process is then gone here too), and goes at once with a ``set``,
+    ``delete`` or ``clear`` of this process. A popular article's page then costs no
+    query at all.
+    """
+
+    HOT_BYTES = 32 << 20
+    HOT_SECONDS = 300.0
+
+    def __init__(self, table: str, params: dict[str, Any]) -> None:
+        super().__init__(table, params)
+        self._hot = _HOT.setdefault("db:" + table, _Hot())
+
+    def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
+        made = self.make_and_validate_key(key, version=version)
+        kept = self._hot.pages.get(made)
+        if kept is not None:
+            if kept[0] is None or kept[0] >= time.time():
+                return kept[1]
+            self._hot.pages.pop(made, None)
+        value = super().get(key, _ABSENT, version)
+        if value is _ABSENT:
+            return default
+        if isinstance(value, bytes):
+            self._hot.keep(made, time.time() + self.HOT_SECONDS, value, self.HOT_BYTES)
+        return value
+
+    def set(
+        self,
+        key: str,
+        value: Any,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        version: int | None = None,
+    ) -> None:
+        self._hot.pages.pop(self.make_and_validate_key(key, version=version), None)
+        super().set(key, value, timeout, version)
+
+    def delete(self, key: str, version: int | None = None) -> bool:
+        self._hot.pages.pop(self.make_and_validate_key(key, version=version), None)
+        return super().delete(key, version)
+
+    def clear(self) -> None:
+        self._hot.forget()
+        super().clear()
+
+
+_ABSENT = object()
 
 
 def stored_form(body: bytes) -> bytes | None:
