@@ -55,6 +55,16 @@ def test_occupations_before_a_name_are_stripped() -> None:
     assert "Ines Maro Vell" in kinds
 
 
+def test_a_month_before_a_name_is_a_given_name() -> None:
+    text = (
+        "Councillor June Abara opened the hall. Abara said it had taken years. "
+        "In March the council met again. July was dry."
+    )
+    kinds = shown("Sample", text)
+    assert kinds.get("June Abara") == "person"
+    assert not {"March", "July", "Abara"} & set(kinds)
+
+
 def test_french_sentence_starters_are_no_names() -> None:
     text = (
         "Un incendie a touché Ostrava. Nous avons peur, dit Lena Brac. L'opération a duré "

@@ -153,6 +153,11 @@ _FOREIGN_STARTERS = FOREIGN_STOPWORDS | {
     "c'est", "c’est", "voici", "selon", "pour", "mais", "ainsi", "cependant", "pourtant",
     "aujourd'hui", "hier", "demain", "lorsque", "quand", "depuis", "apres", "après",
 }  # fmt: skip
+# A month before a capitalised word is a given name ("June Abara"), not a date.
+_MONTHS = {
+    "january", "february", "march", "april", "june", "july", "august", "september",
+    "october", "november", "december",
+}  # fmt: skip
 _ELIDED = re.compile(r"^(?:[LlDdJjMmNnSsTtCc]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu)['’]")
 _WORD = r"[A-ZÀ-Þ][\w'’.-]*[\w]|[A-ZÀ-Þ]"
 _TOKEN_RE = re.compile(r"[\w'’.-]+|[^\w\s]", re.UNICODE)
@@ -327,7 +332,11 @@ def extract_entities(
             # Strip leading titles and sentence starters.
             while words and (
                 (words[0].lower().rstrip(".") in titles and not (whole and _named_by(words)))
-                or (words[0].lower() in _SENTENCE_STARTERS and (initial or len(words) > 1))
+                or (
+                    words[0].lower() in _SENTENCE_STARTERS
+                    and (initial or len(words) > 1)
+                    and not (whole and len(words) > 1 and words[0].lower() in _MONTHS)
+                )
             ):
                 title_hint = title_hint or words[0].lower().rstrip(".") in titles
                 words = words[1:]
@@ -489,7 +498,7 @@ def _trim_whole(
         if initial and low in _FOREIGN_STARTERS and (foreign or len(words) == 1):
             words = words[1:]
             continue
-        if low in _SENTENCE_STARTERS and len(words) > 1:
+        if low in _SENTENCE_STARTERS and len(words) > 1 and low not in _MONTHS:
             words = words[1:]  # "The PPP-adjusted GDP": read past "The"
             initial = False
             continue
