@@ -14,6 +14,7 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache, caches
+from django.core.cache.backends.base import BaseCache
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 
@@ -381,14 +382,8 @@ def test_file_store_keeps_pages_as_they_are(tmp_path: Path) -> None:
     assert store.get("legacy") is None
 
 
-def test_file_store_keeps_the_pages_read_last_in_memory(tmp_path: Path) -> None:
-    store = PageFileCache(str(tmp_path), {"TIMEOUT": 60})
-    store.set("page", b"<p>first version (sample)</p>")
-    assert store.get("page") == b"<p>first version (sample)</p>"
-    path = Path(store.file_for("page"))
-    path.unlink()
-    assert store.get("page") == b"<p>first version (sample)</p>"  # read from memory
-    store.set("page", b"<p>second version (sample)</p>")  # a write drops the kept copy
+def _a_write_delete_or_clear_drops_the_kept_copy(store: BaseCache) -> None:
+    store.set("page", b"<p>second version (sample)</p>")
     assert store.get("page") == b"<p>second version (sample)</p>"
     store.delete("page")
     assert store.get("page") is None
@@ -396,6 +391,16 @@ def test_file_store_keeps_the_pages_read_last_in_memory(tmp_path: Path) -> None:
     assert store.get("page") == b"<p>kept (sample)</p>"
     store.clear()
     assert store.get("page") is None
+
+
+def test_file_store_keeps_the_pages_read_last_in_memory(tmp_path: Path) -> None:
+    store = PageFileCache(str(tmp_path), {"TIMEOUT": 60})
+    store.set("page", b"<p>first version (sample)</p>")
+    assert store.get("page") == b"<p>first version (sample)</p>"
+    path = Path(store.file_for("page"))
+    path.unlink()
+    assert store.get("page") == b"<p>first version (sample)</p>"  # read from memory
+    _a_write_delete_or_clear_drops_the_kept_copy(store)
     # Another store on the same directory (another thread's) shares what is kept.
     store.set("shared", b"<p>shared (sample)</p>")
     assert store.get("shared") == PageFileCache(str(tmp_path), {}).get("shared")
@@ -433,14 +438,7 @@ def test_database_store_keeps_the_pages_read_last_in_memory(
     assert store.get("page") == b"<p>first version (sample)</p>"
     with django_assert_num_queries(0):  # read from memory
         assert store.get("page") == b"<p>first version (sample)</p>"
-    store.set("page", b"<p>second version (sample)</p>")  # a write drops the kept copy
-    assert store.get("page") == b"<p>second version (sample)</p>"
-    store.delete("page")
-    assert store.get("page") is None
-    store.set("page", b"<p>kept (sample)</p>")
-    assert store.get("page") == b"<p>kept (sample)</p>"
-    store.clear()
-    assert store.get("page") is None
+    _a_write_delete_or_clear_drops_the_kept_copy(store)
     # Another process's deletion reaches this one when the kept copy is due again.
     store.set("shared", b"<p>shared (sample)</p>")
     assert store.get("shared") is not None

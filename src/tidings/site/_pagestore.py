@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.filebased import FileBasedCache
 from django.utils import timezone
@@ -79,7 +79,47 @@ def page_cache(spec: str, data_dir: Path) -> dict[str, Any]:
     raise ConfigError(f"PAGE_CACHE must be file, db, memory or none, not {spec!r}")
 
 
-class PageFileCache(FileBasedCache):
+class _KeepsPagesRead(BaseCache):
+    """The pages a store read last, also kept in this process's memory (``HOT_BYTES`` at
+    most, shared by the process's threads, by :meth:`_hot_name`). A key names one
+    version of a page, so a kept copy stays true; it goes with its expiry, a ``set``,
+    ``delete`` or ``clear`` of this process."""
+
+    HOT_BYTES = 32 << 20
+    _hot: _Hot
+
+    def _hot_name(self, key: str, version: int | None) -> str:
+        raise NotImplementedError
+
+    def _kept(self, name: str) -> bytes | None:
+        kept = self._hot.pages.get(name)
+        if kept is None:
+            return None
+        if kept[0] is None or kept[0] >= time.time():
+            return kept[1]
+        self._hot.pages.pop(name, None)
+        return None
+
+    def set(
+        self,
+        key: str,
+        value: Any,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        version: int | None = None,
+    ) -> None:
+        self._hot.pages.pop(self._hot_name(key, version), None)
+        super().set(key, value, timeout, version)
+
+    def delete(self, key: str, version: int | None = None) -> bool:
+        self._hot.pages.pop(self._hot_name(key, version), None)
+        return super().delete(key, version)
+
+    def clear(self) -> None:
+        self._hot.forget()
+        super().clear()
+
+
+class PageFileCache(_KeepsPagesRead, FileBasedCache):
     """Django's file cache, made for pages read far more often than written.
 
     - A page (bytes) is kept as it is rather than pickled and compressed: reading it
@@ -89,14 +129,11 @@ class PageFileCache(FileBasedCache):
       whether to cull; with tens of thousands of pages that listing costs more
       than writing the page. Here it runs once per ``CHECK_EVERY`` writes, so the
       directory may overshoot ``MAX_ENTRIES`` by at most that many files.
-    - The pages read last are also kept in memory (``HOT_BYTES`` at most, shared by
-      the process's threads): an article many readers open is served without a
-      file read. A key names one version of a page, so a kept copy stays true; it
-      goes with its expiry, a ``set``, ``delete`` or ``clear`` of this process.
+    - The pages read last are also kept in memory (:class:`_KeepsPagesRead`): an
+      article many readers open is served without a file read.
     """
 
     CHECK_EVERY = 256
-    HOT_BYTES = 32 << 20
     _RAW, _PICKLED = b"R", b"Z"  # after the expiry, the first byte says which
 
     def __init__(self, dir: str, params: dict[str, Any]) -> None:
@@ -109,23 +146,8 @@ class PageFileCache(FileBasedCache):
         path: str = self._key_to_file(key, version)  # type: ignore[attr-defined]  # not in the stubs
         return path
 
-    def set(
-        self,
-        key: str,
-        value: Any,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        version: int | None = None,
-    ) -> None:
-        self._hot.pages.pop(self.file_for(key, version), None)
-        super().set(key, value, timeout, version)
-
-    def delete(self, key: str, version: int | None = None) -> bool:
-        self._hot.pages.pop(self.file_for(key, version), None)
-        return super().delete(key, version)
-
-    def clear(self) -> None:
-        self._hot.forget()
-        super().clear()
+    def _hot_name(self, key: str, version: int | None) -> str:
+        return self.file_for(key, version)
 
     def _cull(self) -> None:
         self._writes += 1
@@ -145,11 +167,8 @@ class PageFileCache(FileBasedCache):
         # buffer-sized pieces; each call lets the interpreter lock go to a thread
         # that is waiting for it (the event loop's, in the server).
         path = self.file_for(key, version)
-        kept = self._hot.pages.get(path)
-        if kept is not None:
-            if kept[0] is None or kept[0] >= time.time():
-                return kept[1]
-            self._hot.pages.pop(path, None)
+        if (kept := self._kept(path)) is not None:
+            return kept
         try:
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
@@ -187,54 +206,33 @@ class PageFileCache(FileBasedCache):
         return True
 
 
-class PageDatabaseCache(DatabaseCache):
+class PageDatabaseCache(_KeepsPagesRead, DatabaseCache):
     """Django's database cache (pages shared by every machine), with the pages read last
-    also kept in this process's memory, as :class:`PageFileCache` keeps them: a key
-    names one version of a page, so a kept copy stays true; it is read again from the
-    database after ``HOT_SECONDS`` at most (a page deleted or expired meanwhile by
-    another process is then gone here too), and goes at once with a ``set``,
-    ``delete`` or ``clear`` of this process. A popular article's page then costs no
-    query at all.
+    also kept in this process's memory, as :class:`PageFileCache` keeps them; a kept
+    copy is read again from the database after ``HOT_SECONDS`` at most (a page deleted
+    or expired meanwhile by another process is then gone here too). A popular
+    article's page then costs no query at all.
     """
 
-    HOT_BYTES = 32 << 20
     HOT_SECONDS = 300.0
 
     def __init__(self, table: str, params: dict[str, Any]) -> None:
         super().__init__(table, params)
         self._hot = _HOT.setdefault("db:" + table, _Hot())
 
+    def _hot_name(self, key: str, version: int | None) -> str:
+        return self.make_and_validate_key(key, version=version)
+
     def get(self, key: str, default: Any = None, version: int | None = None) -> Any:
-        made = self.make_and_validate_key(key, version=version)
-        kept = self._hot.pages.get(made)
-        if kept is not None:
-            if kept[0] is None or kept[0] >= time.time():
-                return kept[1]
-            self._hot.pages.pop(made, None)
+        name = self._hot_name(key, version)
+        if (kept := self._kept(name)) is not None:
+            return kept
         value = super().get(key, _ABSENT, version)
         if value is _ABSENT:
             return default
         if isinstance(value, bytes):
-            self._hot.keep(made, time.time() + self.HOT_SECONDS, value, self.HOT_BYTES)
+            self._hot.keep(name, time.time() + self.HOT_SECONDS, value, self.HOT_BYTES)
         return value
-
-    def set(
-        self,
-        key: str,
-        value: Any,
-        timeout: float | None = DEFAULT_TIMEOUT,
-        version: int | None = None,
-    ) -> None:
-        self._hot.pages.pop(self.make_and_validate_key(key, version=version), None)
-        super().set(key, value, timeout, version)
-
-    def delete(self, key: str, version: int | None = None) -> bool:
-        self._hot.pages.pop(self.make_and_validate_key(key, version=version), None)
-        return super().delete(key, version)
-
-    def clear(self) -> None:
-        self._hot.forget()
-        super().clear()
 
 
 _ABSENT = object()
