@@ -58,14 +58,6 @@ def install(conn: BaseDatabaseWrapper, tables: Iterable[str]) -> None:
             )
 
 
-def uninstall(conn: BaseDatabaseWrapper, tables: Iterable[str]) -> None:
-    quote = conn.ops.quote_name
-    with conn.cursor() as cur:
-        for table in tables:
-            cur.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {quote(table)}")
-        cur.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
-
-
 class Changes:
     """This process's listener for one database alias."""
 
