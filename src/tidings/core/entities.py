@@ -140,6 +140,18 @@ _TOPIC_TAILS = {
 _HEADS = _ORG_TAILS | _PLACE_TAILS | _TOPIC_TAILS
 # A single word written after one of these at least once is a place ("in Millbrook").
 _PLACE_PREPOSITIONS = {"in", "near", "outside", "across"}
+# ... and so is one written after one of these and "of" ("the village of Hesketh",
+# "mayor of Lindenport") ...
+_PLACE_OF = {
+    "village", "town", "city", "hamlet", "port", "capital", "province", "region",
+    "county", "district", "suburb", "suburbs", "outskirts", "mayor", "residents",
+    "streets", "island", "municipality", "borough", "neighbourhood", "neighborhood",
+}  # fmt: skip
+# ... or before one of these, written in lower case ("Siirt province", "Eastfield pier").
+_PLACE_AFTER = {
+    "province", "county", "district", "region", "prefecture", "village", "harbour",
+    "harbor", "pier", "coast", "valley", "mayor", "mayoralty", "mayoral", "residents",
+}  # fmt: skip
 # First words of the names of storms, comets and campaigns ("Hurricane Gilbert").
 _TOPIC_HEADS = {"hurricane", "typhoon", "cyclone", "storm", "comet", "operation", "asteroid"}
 _NUMBER_WORDS = {
@@ -180,15 +192,16 @@ _SENTENCE_ENDS_NOT_TITLES = re.compile(
 )
 
 
-def _phrases(text: str, whole: bool = True) -> list[tuple[list[str], bool, str]]:
-    """Capitalised phrases as (words, sentence_initial, preceding word).
+def _phrases(text: str, whole: bool = True) -> list[tuple[list[str], bool, str, str, str]]:
+    """Capitalised phrases as (words, sentence_initial, preceding word, the word before
+    that, following word).
 
     ``whole``: a sentence's last word is read without its full stop ("Putin." is
     "Putin"), dotted names ("U.S.") are names, and a title's abbreviation ends no
     sentence. Without it those are missed, as the story model's evidence was read
     (see :func:`extract_entities`).
     """
-    found: list[tuple[list[str], bool, str]] = []
+    found: list[tuple[list[str], bool, str, str, str]] = []
     for sentence in (_SENTENCE_ENDS_NOT_TITLES if whole else _SENTENCE_ENDS).split(text):
         words = _TOKEN_RE.findall(sentence)
         if whole:
@@ -213,7 +226,9 @@ def _phrases(text: str, whole: bool = True) -> list[tuple[list[str], bool, str]]
                     else:
                         break
                 previous = words[start - 1] if start > 0 else ""
-                found.append((phrase, start == 0, previous))
+                before = words[start - 2] if start > 1 else ""
+                after = words[j] if j < len(words) else ""
+                found.append((phrase, start == 0, previous, before, after))
                 i = j
             else:
                 i += 1
@@ -313,18 +328,24 @@ def extract_entities(
             continue
         pieces: list[tuple[list[str], bool, bool]] = []
         located: set[int] = set()  # pieces written after "in" or "near"
-        for raw, initial, previous in _phrases(source, whole_sentences):
+        for raw, initial, previous, before, after in _phrases(source, whole_sentences):
             hint = previous.lower().rstrip(".") in titles
-            for n, (piece, piece_hint) in enumerate(_split(_clean(raw), hint, titles)):
+            split = _split(_clean(raw), hint, titles)
+            for n, (piece, piece_hint) in enumerate(split):
                 if whole:
                     trimmed, piece_initial = _trim_whole(
                         piece, initial and n == 0, lowered_words, foreign
                     )
-                    if n == 0 and previous.lower() in _PLACE_PREPOSITIONS:
+                    if n == 0 and (
+                        previous.lower() in _PLACE_PREPOSITIONS
+                        or (previous == "of" and before.lower() in _PLACE_OF)
+                    ):
                         located.add(len(pieces))
+                    named = _split_of(trimmed)
+                    if n == len(split) - 1 and named and after in _PLACE_AFTER:
+                        located.add(len(pieces) + len(named) - 1)
                     pieces.extend(
-                        (p, piece_initial and m == 0, piece_hint)
-                        for m, p in enumerate(_split_of(trimmed))
+                        (p, piece_initial and m == 0, piece_hint) for m, p in enumerate(named)
                     )
                 else:
                     pieces.append((piece, initial and n == 0, piece_hint))
