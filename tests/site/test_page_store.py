@@ -256,7 +256,31 @@ def test_a_forked_child_draws_its_own_mask_bytes() -> None:
 def test_csrf_token_for_a_new_reader_makes_the_secret() -> None:
     request = RequestFactory().get("/")
     token = csrf_token(request)
-    assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
+    secret = request.META["CSRF_COOKIE"]
+    assert _unmask_cipher_token(token) == secret
+    assert len(secret) == 32 and set(secret) <= set(CSRF_ALLOWED_CHARS)
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True  # the cookie is sent
+    assert csrf_token(request) != token  # same reader: the same secret, a new mask
+    assert request.META["CSRF_COOKIE"] == secret
+    secrets = set()
+    for _ in range(200):
+        other = RequestFactory().get("/")
+        csrf_token(other)
+        secrets.add(other.META["CSRF_COOKIE"])
+    assert len(secrets) == 200  # every new reader gets a secret of their own
+    assert set("".join(secrets)) == set(CSRF_ALLOWED_CHARS)
+
+
+def test_a_cookie_that_is_no_secret_is_replaced(page: Article) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    url = page.get_absolute_url()
+    browser.get(url)  # stores the page
+    browser.cookies["csrftoken"] = "not a secret"
+    response = browser.get(url)
+    secret = response.cookies["csrftoken"].value
+    assert len(secret) == 32 and set(secret) <= set(CSRF_ALLOWED_CHARS)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())
+    assert found is not None and _unmask_cipher_token(found[1]) == secret
 
 
 def test_stored_page_token_passes_the_csrf_check(page: Article) -> None:

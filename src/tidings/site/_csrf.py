@@ -50,25 +50,37 @@ def _random_bytes(n: int) -> bytes:
     return pool.data[pool.used - n : pool.used]
 
 
-def csrf_token(request: HttpRequest) -> str:
-    """``django.middleware.csrf.get_token``, with the mask drawn in one call to
-    ``os.urandom`` instead of one call per character.
+def _random_chars() -> bytes:
+    """:data:`CSRF_SECRET_LENGTH` bytes, each standing for the character ``b % _N`` of
+    the alphabet, uniformly (bytes that would favour some characters are dropped)."""
+    drawn = b""
+    while len(drawn) < CSRF_SECRET_LENGTH:
+        drawn += _random_bytes(CSRF_SECRET_LENGTH + 8).translate(None, _TOO_HIGH)
+    return drawn[:CSRF_SECRET_LENGTH]
 
-    Same token and side effects: the reader's secret (from the cookie) masked with
-    a fresh, uniformly random mask, and the cookie flagged for renewal. A reader
-    without a valid secret yet gets one from Django.
+
+def csrf_token(request: HttpRequest) -> str:
+    """``django.middleware.csrf.get_token``, with the mask (and, for a new reader, the
+    secret) drawn from a pool filled by one call to ``os.urandom`` instead of one call
+    per character (64 system calls for a reader's first page, each letting the
+    interpreter lock go).
+
+    Same token and side effects: the reader's secret (from the cookie, or a new one
+    put where Django puts it) masked with a fresh, uniformly random mask, and the
+    cookie flagged for renewal. A reader whose cookie is not a valid secret gets a new
+    one from Django, as Django would.
     """
     secret = request.META.get("CSRF_COOKIE")
-    if not isinstance(secret, str) or len(secret) != CSRF_SECRET_LENGTH:
+    if secret is None:
+        secret = _random_chars().translate(_TO_CHAR).decode("ascii")
+        request.META["CSRF_COOKIE"] = secret
+    elif not isinstance(secret, str) or len(secret) != CSRF_SECRET_LENGTH:
         return get_token(request)
     try:
         secret_index = [_INDEX[c] for c in secret]
     except KeyError:
         return get_token(request)
-    drawn = b""
-    while len(drawn) < CSRF_SECRET_LENGTH:
-        drawn += _random_bytes(CSRF_SECRET_LENGTH + 8).translate(None, _TOO_HIGH)
-    mask = drawn[:CSRF_SECRET_LENGTH]  # byte b stands for the character b % _N
+    mask = _random_chars()
     cipher = bytes(_CHARS[(m + s) % _N] for m, s in zip(mask, secret_index, strict=True))
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     return (mask.translate(_TO_CHAR) + cipher).decode("ascii")
