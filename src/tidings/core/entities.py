@@ -105,7 +105,21 @@ _ROLES = _TITLES | {
     "attorney", "prosecutor", "solicitor", "barrister", "rabbi", "imam", "pastor", "dean",
     "reporter", "correspondent", "presenter", "broadcaster", "activist", "founder", "ceo",
     "chairwoman", "chairperson", "chair", "spokesperson", "commander", "commissioner",
-    "agent", "trainer", "skipper", "keeper", "headteacher", "designer",
+    "agent", "trainer", "skipper", "keeper", "headteacher", "designer", "executive",
+    "owner", "boss",
+}  # fmt: skip
+# Read in whole sentences only: a common noun written before a name says what it names
+# ("the charity Open Hands", "law firm Strand Ivers", "her novel The Salt Orchard").
+_ORG_NOUNS = {
+    "charity", "firm", "broker", "brokerage", "company", "bank", "lender", "insurer",
+    "startup", "start-up", "retailer", "supermarket", "airline", "carrier", "chain",
+    "manufacturer", "maker", "developer", "operator", "processor", "conglomerate",
+    "nonprofit", "non-profit", "newspaper", "tabloid", "broadcaster", "club", "side",
+    "band", "label", "platform", "app", "brand", "giant", "outfit", "consultancy",
+}  # fmt: skip
+_WORK_NOUNS = {
+    "novel", "film", "book", "album", "song", "single", "play", "opera", "series",
+    "documentary", "musical", "painting", "memoir", "poem", "sitcom", "exhibition",
 }  # fmt: skip
 # A name's last word (before "of") that says what it names: "Kingsgate Stadium",
 # "Korrin Fault", "Halden Foods", "Seismic Safety Act", "University of Brannock".
@@ -319,6 +333,7 @@ def extract_entities(
     inside: set[str] = set()  # named somewhere other than at a sentence's start
     written: dict[str, set[str]] = {}  # the names as written, for a title in Title Case
     after_in: set[str] = set()  # a single word written after "in" or "near"
+    kind_cues: dict[str, Counter[str]] = {}  # what the words before a name call it
     # A headline With Every Word Capitalised names nothing by its capitals: its names are
     # those of the text it contains.
     title_case = whole and _title_case(title)
@@ -328,6 +343,7 @@ def extract_entities(
             continue
         pieces: list[tuple[list[str], bool, bool]] = []
         located: set[int] = set()  # pieces written after "in" or "near"
+        named_as: dict[int, str] = {}  # pieces a common noun before them names
         for raw, initial, previous, before, after in _phrases(source, whole_sentences):
             hint = previous.lower().rstrip(".") in titles
             split = _split(_clean(raw), hint, titles)
@@ -344,6 +360,8 @@ def extract_entities(
                     named = _split_of(trimmed)
                     if n == len(split) - 1 and named and after in _PLACE_AFTER:
                         located.add(len(pieces) + len(named) - 1)
+                    if n == 0 and (cue := _named_as(previous, piece)) is not None:
+                        named_as[len(pieces)] = cue
                     pieces.extend(
                         (p, piece_initial and m == 0, piece_hint) for m, p in enumerate(named)
                     )
@@ -393,6 +411,8 @@ def extract_entities(
                 inside.add(key)
             if index in located and len(words) == 1:
                 after_in.add(key)
+            if index in named_as:
+                kind_cues.setdefault(key, Counter())[named_as[index]] += 1
 
     for key, names in written.items():
         if any(_named_in(title, n) for n in names):
@@ -431,7 +451,12 @@ def extract_entities(
             WORD
             if _only_a_capital(key, surface[key], inside, hinted)
             or (whole and _generic(key, surface[key], lowered_words, hinted))
-            else _kind_whole(surface[key], hinted.get(key), key in alone, key in after_in)
+            else _kind_whole(
+                surface[key],
+                hinted.get(key) or _cue(kind_cues.get(key)),
+                key in alone,
+                key in after_in,
+            )
             if whole
             else _kind(surface[key], hinted.get(key)),
             key,
@@ -597,6 +622,31 @@ def _kind(name: str, hint: str | None) -> EntityKind:
     return "topic"
 
 
+def _named_as(previous: str, words: list[str]) -> str | None:
+    """What the word before a name calls it: an organisation ("the charity Open Hands"),
+    a work's title ("the novel The Salt Orchard"), or -- after "the", or written with
+    "The" of its own in mid-sentence -- a thing rather than a person ("the Cassel
+    Torc"; not an office: "the Information Commissioner")."""
+    if previous in _ORG_NOUNS:
+        return "org"
+    if previous in _WORK_NOUNS:
+        return "topic"
+    if (
+        len(words) >= 2
+        and (previous == "the" or (words[0] == "The" and previous))
+        and not any(w.lower() in _ROLES for w in words)  # "the Information Commissioner"
+    ):
+        return "thing"
+    return None
+
+
+def _cue(cues: Counter[str] | None) -> str | None:
+    """The kind most of a name's cues say (ties: organisation, then work)."""
+    if not cues:
+        return None
+    return max(("org", "topic", "thing"), key=lambda kind: cues[kind])
+
+
 def _kind_whole(name: str, hint: str | None, alone: bool, located: bool) -> EntityKind:
     """The kind of a name read in whole sentences: the word that says what it names
     first (the last, or the last before "of": "Kingsgate Stadium", "Halden Foods",
@@ -630,6 +680,10 @@ def _kind_whole(name: str, hint: str | None, alone: bool, located: bool) -> Enti
         return "org"
     if len(words) == 1 and located:
         return "place"  # "in Millbrook", "near Hesketh"
+    if hint == "org":
+        return "org"
+    if hint in ("topic", "thing"):
+        return "topic"
     if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
         return "person"
     return "topic"
