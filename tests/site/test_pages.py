@@ -165,6 +165,25 @@ def test_copy_page_names_the_original(client, world):
     assert "Meridian Wire" in copies and "(first published)" in copies
 
 
+def test_a_standfirst_that_repeats_the_text_is_not_shown(client):
+    text = (
+        "Ferries to Tollan Point resumed on Tuesday after a week of storms, the harbour "
+        "office said.\n\nSample text written for the tests."
+    )
+    cases = {
+        # description: shown under the headline?
+        "Ferries to Tollan Point resumed on Tuesday after a week of storms, the harbour "
+        "office said.": False,
+        "Ferries to Tollan Point resumed on Tuesday after a week […]": False,
+        "Ferries to Tollan Point resumed on Tuesday after a week...": False,
+        "The harbour reopens after a week of storms.": True,
+    }
+    for description, shown in cases.items():
+        art = make_article(text=text, description=description)
+        html = client.get(art.get_absolute_url()).content.decode()
+        assert ('class="standfirst"' in html) is shown, description
+
+
 def test_article_without_related_says_so(client, world):
     html = text_of(client.get(world["other"].get_absolute_url()))
     assert "No related coverage yet." in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from datetime import datetime
 
@@ -82,6 +83,24 @@ def snippet(article: Article, length: int = 220) -> str:
         # Truncator need not walk (and normalise) the whole text.
         text = text[: length + 1]
     return Truncator(text).chars(length)
+
+
+_ELLIPSIS = re.compile(r"\s*(?:\[\s*(?:\.\.\.|…)\s*\]|\.\.\.|…)\s*$")
+_WORDS_ONLY = re.compile(r"\W+")
+
+
+@register.filter
+def standfirst(article: Article) -> str:
+    """The article's description, shown under its headline -- unless it only repeats
+    how the text begins (feeds often give the first paragraph, whole or cut short
+    with "…"), which the reader is about to read anyway."""
+    description = " ".join((article.description or "").split())
+    if not description or "text" in article.get_deferred_fields():
+        return description
+    head = _ELLIPSIS.sub("", description)
+    mine = _WORDS_ONLY.sub(" ", head).strip().lower()
+    text = _WORDS_ONLY.sub(" ", article.text[: len(head) * 2 + 200]).strip().lower()
+    return "" if mine and text.startswith(mine) else description
 
 
 def _hue(key: str) -> int:
