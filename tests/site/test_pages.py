@@ -282,6 +282,14 @@ def test_topic_page(client, world):
     assert world["story"].get_absolute_url() in html
 
 
+def test_topic_kinds_are_named_in_words(client):
+    names = {"org": "Organisation", "topic": "Subject", "person": "Person", "place": "Place"}
+    for kind, word in names.items():
+        topic = make_topic(f"Sample {kind}", kind=kind)
+        html = client.get(topic.get_absolute_url()).content.decode()
+        assert f'<p class="kicker">{word}</p>' in html
+
+
 class _Scanner(HTMLParser):
     def __init__(self) -> None:
         super().__init__()

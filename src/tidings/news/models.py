@@ -267,10 +267,10 @@ class Article(models.Model):
 
 class Topic(models.Model):
     class Kind(models.TextChoices):
-        PERSON = "person"
-        PLACE = "place"
-        ORG = "org"
-        TOPIC = "topic"
+        PERSON = "person", "Person"
+        PLACE = "place", "Place"
+        ORG = "org", "Organisation"
+        TOPIC = "topic", "Subject"
 
     slug = models.SlugField(max_length=120, unique=True)
     name = models.CharField(max_length=200)
