@@ -152,6 +152,19 @@ def test_the_noun_before_a_name_says_what_it_names() -> None:
     assert shown("Sample", "Crowds came to see Vessel Crown.")["Vessel Crown"] == "person"
 
 
+def test_words_for_peoples_and_faiths_are_no_topics() -> None:
+    text = (
+        "Qataris and South Africans met Israelis in Tollan. Muslim and Coptic Christian "
+        "leaders spoke of China-US talks due April-to-June. Edith Marlowe-Crane agreed."
+    )
+    kinds = shown("Sample", text)
+    for word in ("Qataris", "South Africans", "Israelis", "Muslim", "Coptic Christian"):
+        assert word not in kinds
+    assert "China-US" not in kinds and "April-to-June" not in kinds
+    assert kinds["Edith Marlowe-Crane"] == "person"  # a hyphen between names is a name
+    assert kinds["Tollan"] == "place"
+
+
 def test_states_and_world_regions_are_places() -> None:
     text = "Snow closed roads across Colorado. Storms crossed the Caribbean and hit Texas."
     kinds = shown("Sample", text)
@@ -222,8 +235,9 @@ def test_labelled_demo_topics() -> None:
 def test_labelled_news_sample() -> None:
     # Before the whole-sentence rules: kind accuracy 0.6301, junk or mangled 0.3364;
     # before places named by the words around them and states and regions: 0.7123;
-    # before the noun written before a name: 0.7397.
+    # before the noun written before a name: 0.7397. Junk before words for peoples and
+    # faiths were left out: 0.2287.
     figures = events_figures()
     assert figures["kind_accuracy"] >= 0.75
-    assert figures["junk_rate"] <= 0.23
+    assert figures["junk_rate"] <= 0.19
     assert figures["real_hidden"] <= 1

@@ -582,10 +582,40 @@ def _split_of(words: list[str]) -> list[list[str]]:
     return [words] if words else []
 
 
+# Words for the followers of a faith or a movement: adjectives and plurals, no names.
+_FAITHS = {
+    "muslim", "muslims", "islamist", "islamists", "islamic", "christian", "christians",
+    "jewish", "jews", "catholic", "catholics", "protestant", "protestants", "sunni",
+    "sunnis", "shia", "shiite", "shiites", "hindu", "hindus", "buddhist", "buddhists",
+    "coptic", "evangelical", "evangelicals", "orthodox", "sikh", "sikhs", "jihadist",
+    "jihadists", "salafist", "salafists",
+}  # fmt: skip
+
+
+def _people_word(name: str) -> bool:
+    """A word for a people, a faith's followers or a pair of countries rather than a
+    name: "Qataris", "South Africans", "Coptic Christian", "China-US",
+    "African-American", "April-to-June"."""
+    low = name.lower()
+    words = low.split()
+    if all(w in _FAITHS for w in words) or (len(words) > 1 and words[-1] in _FAITHS):
+        return True
+    if low.endswith("s") and name not in PLACES:
+        stem = PLACE_ALIASES.get(low[:-1])
+        if stem is not None and stem.lower() != low[:-1]:
+            return True  # the plural of a demonym ("Qatari" is "Qatar")
+    parts = low.split("-")
+    return len(parts) > 1 and all(
+        p in PLACE_ALIASES or p in _MONTHS or p in ("to", "and") for p in parts
+    )
+
+
 def _generic(key: str, name: str, lowered: set[str], hinted: dict[str, str]) -> bool:
     """A single word that is a common noun in the text, or the generic word of a longer
-    name ("Hospital", "Union", "Daughter", "Sun"), or a compound ending in lower case: no
-    name to show as a topic."""
+    name ("Hospital", "Union", "Daughter", "Sun"), or a compound ending in lower case, or
+    a word for a people or a faith (:func:`_people_word`): no name to show as a topic."""
+    if key not in hinted and _people_word(name):
+        return True
     if " " in name or ("-" in key and not name.rsplit("-", 1)[-1].islower()):
         return False
     if name in PLACES or key in hinted or _ACRONYM_RE.match(name):
