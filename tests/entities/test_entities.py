@@ -163,6 +163,7 @@ def test_words_for_peoples_and_faiths_are_no_topics() -> None:
     assert "China-US" not in kinds and "April-to-June" not in kinds
     assert kinds["Edith Marlowe-Crane"] == "person"  # a hyphen between names is a name
     assert kinds["Tollan"] == "place"
+    assert "Americas" in shown("Sample", "Trade across the Americas grew.")
 
 
 def test_states_and_world_regions_are_places() -> None:

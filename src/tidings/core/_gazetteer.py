@@ -107,7 +107,7 @@ Uganda|Ugandan|Kampala
 Ukraine|Ukrainian|Kyiv,Kiev,Kharkiv,Odesa
 United Arab Emirates|UAE,Emirati|Abu Dhabi,Dubai
 United Kingdom|UK,U.K.,Britain,Great Britain,British|London,Edinburgh,Glasgow,Manchester,Cardiff
-United States|US,U.S.,USA,U.S.A.,America,American|Washington,New York,Los Angeles,Chicago,Alabama,Alaska,Arizona,Arkansas,California,Colorado,Connecticut,Delaware,Florida,Hawaii,Idaho,Illinois,Indiana,Iowa,Kansas,Kentucky,Louisiana,Maine,Maryland,Massachusetts,Michigan,Minnesota,Mississippi,Missouri,Montana,Nebraska,Nevada,New Hampshire,New Jersey,New Mexico,North Carolina,North Dakota,Ohio,Oklahoma,Oregon,Pennsylvania,Rhode Island,South Carolina,South Dakota,Tennessee,Texas,Utah,Vermont,Virginia,West Virginia,Wisconsin,Wyoming,Houston,Philadelphia,San Francisco,Boston,Miami,Seattle,Denver,Atlanta,Detroit
+United States|US,U.S.,USA,U.S.A.,America,American|Washington,New York,Los Angeles,Chicago,Alabama,Alaska,Arizona,Arkansas,California,Colorado,Connecticut,Delaware,Florida,Hawaii,Idaho,Illinois,Indiana,Iowa,Kansas,Kentucky,Louisiana,Maine,Maryland,Massachusetts,Michigan,Minnesota,Mississippi,Missouri,Montana,Nebraska,Nevada,New Hampshire,New Jersey,New Mexico,North Carolina,North Dakota,Ohio,Oklahoma,Oregon,Pennsylvania,Rhode Island,South Carolina,South Dakota,Tennessee,Texas,Utah,Vermont,Virginia,West Virginia,Wisconsin,Wyoming,Philadelphia,San Francisco,Boston,Miami,Seattle,Atlanta,Detroit
 Venezuela|Venezuelan|Caracas
 Vietnam|Vietnamese|Hanoi
 Yemen|Yemeni|Sanaa

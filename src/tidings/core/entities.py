@@ -600,10 +600,10 @@ def _people_word(name: str) -> bool:
     words = low.split()
     if all(w in _FAITHS for w in words) or (len(words) > 1 and words[-1] in _FAITHS):
         return True
-    if low.endswith("s") and name not in PLACES:
+    if low.endswith("s") and not low.endswith("as") and name not in PLACES:
         stem = PLACE_ALIASES.get(low[:-1])
         if stem is not None and stem.lower() != low[:-1]:
-            return True  # the plural of a demonym ("Qatari" is "Qatar")
+            return True  # the plural of a demonym ("Qatari" is "Qatar"; "the Americas" stay)
     parts = low.split("-")
     return len(parts) > 1 and all(
         p in PLACE_ALIASES or p in _MONTHS or p in ("to", "and") for p in parts
