@@ -41,6 +41,7 @@ LEASE_NAME = "assign"
 LEASE_TTL = timedelta(minutes=2)
 NEAR_DUPLICATE_THRESHOLD = 0.8
 RELATED_CARDS = 10  # kept per article; pages show the first few
+HEADLINE_LOOKBACK = 8  # latest reports read for one that stands for the story
 REFRESH_RELATED_OF = 12  # same-story articles whose cards are refreshed when one arrives
 
 
@@ -302,15 +303,43 @@ def _refresh_story(story: Story, *, only_count: bool = False) -> None:
     story.outlet_count = agg["outlets"]
     story.first_published_at = agg["first"]
     story.last_updated_at = agg["last"] or agg["fetched"]
-    # The headline is the first report's; the lead image the latest one that has one.
+    # The headline is the latest report's: a developing story reads as it stands now
+    # ("toll rises to 214", where the first report said "at least 12 dead"). An
+    # explainer, an opinion or a question does not stand for the story: then the latest
+    # report that does, else the first. The lead image is the latest one there is.
     first = originals.order_by("published_at", "fetched_at").only("id", "title").first()
-    if first is not None:
-        story.headline = first.title[:1000]
+    latest = originals.order_by(F("published_at").desc(nulls_last=True), "-fetched_at", "-pk")
+    lead = next(
+        (a for a in latest.only("id", "title")[:HEADLINE_LOOKBACK] if reports_news(a.title)),
+        first,
+    )
+    if lead is not None:
+        story.headline = lead.title[:1000]
     with_image = originals.exclude(lead_image="").order_by("-published_at").only("id").first()
     story.lead_article = with_image or first
     story.score = _score(story.outlet_count, agg["last"], agg["recent"], now)
     story.merged_into = None
     story.save()
+
+
+# Words that open a headline standing for a piece about the news rather than the news.
+_NOT_NEWS_OPENERS = {
+    "why", "how", "what", "who", "whom", "whose", "when", "where", "which", "is", "are",
+    "was", "were", "can", "could", "should", "would", "will", "does", "do", "did",
+    "analysis", "opinion", "comment", "commentary", "explainer", "explained", "review",
+    "editorial", "letters", "letter", "podcast", "watch", "video", "live", "quiz",
+    "obituary",
+}  # fmt: skip
+
+
+def reports_news(title: str) -> bool:
+    """Whether a headline reports the news ("Veland quake toll rises to 214") rather
+    than asks, explains or comments ("Why the Korrin Fault ruptured", "Analysis: ...",
+    "Who owns The Salt Orchard?")."""
+    words = title.strip().split()
+    if not words or title.rstrip().endswith("?"):
+        return False
+    return words[0].strip("‘’'\"“”:").lower() not in _NOT_NEWS_OPENERS
 
 
 def _score(outlets: int, newest: datetime | None, recent: int, now: datetime) -> float:
