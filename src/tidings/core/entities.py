@@ -41,6 +41,9 @@ class Entity:
     kind: EntityKind
     slug: str
     weight: float
+    #: The kind was read from what the article says of the name (a title, "in", the
+    #: word before it, its last word...), not guessed from its shape.
+    kind_read: bool = False
 
 
 _TITLES = {
@@ -320,7 +323,7 @@ def extract_entities(
     sentence ends alone; 0.779 / 0.887 with dotted names and titles alone), so the
     story engine keeps that reading and the topics shown read whole sentences. Only the
     whole reading has the rules that make the topics shown cleaner (see
-    :func:`_trim_whole`, :func:`_kind_whole`): the model's evidence stays as fitted.
+    :func:`_trim_whole`, :func:`_read_kind`): the model's evidence stays as fitted.
     """
     whole = whole_sentences
     foreign = whole and bool(language) and not str(language).lower().startswith("en")
@@ -445,25 +448,22 @@ def extract_entities(
         scored.append((score, key))
         total += score
     scored.sort(key=lambda item: (-item[0], item[1]))
-    return [
-        Entity(
-            surface[key],
-            WORD
-            if _only_a_capital(key, surface[key], inside, hinted)
-            or (whole and _generic(key, surface[key], lowered_words, hinted))
-            else _kind_whole(
-                surface[key],
-                hinted.get(key) or _cue(kind_cues.get(key)),
-                key in alone,
-                key in after_in,
-            )
-            if whole
-            else _kind(surface[key], hinted.get(key)),
-            key,
-            round(score / total, 4),
-        )
-        for score, key in scored
-    ]
+    found: list[Entity] = []
+    for score, key in scored:
+        name = surface[key]
+        kind: EntityKind
+        read = False
+        if _only_a_capital(key, name, inside, hinted) or (
+            whole and _generic(key, name, lowered_words, hinted)
+        ):
+            kind = WORD
+        elif whole:
+            said = hinted.get(key) or _cue(kind_cues.get(key))
+            kind, read = _read_kind(name, said, key in alone, key in after_in)
+        else:
+            kind = _kind(name, hinted.get(key))
+        found.append(Entity(name, kind, key, round(score / total, 4), read))
+    return found
 
 
 _SMALL_WORDS = {
@@ -677,13 +677,26 @@ def _cue(cues: Counter[str] | None) -> str | None:
     return max(("org", "topic", "thing"), key=lambda kind: cues[kind])
 
 
-def _kind_whole(name: str, hint: str | None, alone: bool, located: bool) -> EntityKind:
-    """The kind of a name read in whole sentences: the word that says what it names
-    first (the last, or the last before "of": "Kingsgate Stadium", "Halden Foods",
-    "University of Brannock"), a title or the last word used alone for a person
-    ("Inspector Osei", "Mahlberg said"), "in" or "near" before a single word for a
-    place; then as :func:`_kind` (two to four capitalised words are a person's name:
-    reading them as subjects instead was worse on both labelled sets)."""
+def _read_kind(name: str, hint: str | None, alone: bool, located: bool) -> tuple[EntityKind, bool]:
+    """The kind of a name read in whole sentences (:func:`_kind_by_rules`), and whether
+    it was read (True) rather than guessed from the name's shape (False: two to four
+    capitalised words are a person's name -- reading them as subjects instead was worse
+    on both labelled sets -- and anything else a subject)."""
+    kind = _kind_by_rules(name, hint, alone, located)
+    if kind is not None:
+        return kind, True
+    words = name.split()
+    if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
+        return "person", False
+    return "topic", False
+
+
+def _kind_by_rules(name: str, hint: str | None, alone: bool, located: bool) -> EntityKind | None:
+    """What the article says a name is: the word that says what it names first (the
+    last, or the last before "of": "Kingsgate Stadium", "Halden Foods", "University of
+    Brannock"), a title or the last word used alone for a person ("Inspector Osei",
+    "Mahlberg said"), "in" or "near" before a single word for a place, the noun written
+    before it; None when nothing does."""
     words = name.split()
     lower = [w.lower().strip(".") for w in words]
     if name in PLACES:
@@ -714,6 +727,4 @@ def _kind_whole(name: str, hint: str | None, alone: bool, located: bool) -> Enti
         return "org"
     if hint in ("topic", "thing"):
         return "topic"
-    if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
-        return "person"
-    return "topic"
+    return None

@@ -367,10 +367,13 @@ def _persist_topics(
     """
 
     wanted: dict[str, tuple[str, str, float]] = {}
+    read: dict[str, list[str]] = {}  # kind -> slugs this article read that kind for
     for entity in [e for e in entities if e.kind != WORD][:12]:
         slug = entity.slug[:120]
         if slug and slug not in wanted:
             wanted[slug] = (entity.name[:200], entity.kind, float(entity.weight))
+            if entity.kind_read:
+                read.setdefault(entity.kind, []).append(slug)
     previous = (
         set()
         if first_visit
@@ -381,10 +384,18 @@ def _persist_topics(
         Topic.objects.filter(slug__in=previous).update(article_count=F("article_count") - 1)
     if not wanted:
         return
+    read_slugs = {slug for slugs in read.values() for slug in slugs}
     Topic.objects.bulk_create(
-        [Topic(slug=slug, name=name, kind=kind) for slug, (name, kind, _) in wanted.items()],
+        [
+            Topic(slug=slug, name=name, kind=kind, kind_read=slug in read_slugs)
+            for slug, (name, kind, _) in wanted.items()
+        ],
         ignore_conflicts=True,
     )
+    # The first kind read wins over kinds guessed from the name's shape by the topic's
+    # earlier articles ("Millbrook and Ashgrove": a subject; "the hamlet of Ashgrove": a place).
+    for kind, slugs in read.items():
+        Topic.objects.filter(slug__in=slugs, kind_read=False).update(kind=kind, kind_read=True)
     topics = dict(Topic.objects.filter(slug__in=list(wanted)).values_list("slug", "pk"))
     ArticleTopic.objects.bulk_create(
         [

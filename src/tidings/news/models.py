@@ -275,6 +275,9 @@ class Topic(models.Model):
     slug = models.SlugField(max_length=120, unique=True)
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TOPIC)
+    #: The kind was read from what an article says of the name ("in Millbrook", "the
+    #: charity Open Hands"); a kind only guessed from the name's shape gives way to it.
+    kind_read = models.BooleanField(default=False)
     article_count = models.PositiveIntegerField(default=0)
 
     class Meta:
