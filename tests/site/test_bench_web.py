@@ -44,6 +44,12 @@ def test_bench_reports_both_article_figures_against_the_targets(capsys, tmp_path
     # A kept database is migrated and reused: still no failed request.
     code, report = _run(capsys, "--data-dir", str(tmp_path))
     assert code == 0 and report["article_repeat_view"]["throughput"]["errors"] == 0, report
+    assert "prerender_seconds" not in report  # its pages were kept
+
+    # Pages stored by other code are never served: they are rendered again.
+    (tmp_path / "pages.txt").write_text("older-code")
+    code, report = _run(capsys, "--data-dir", str(tmp_path))
+    assert code == 0 and report["prerender_seconds"] > 0, report
 
     # One made with other options is refused rather than measured.
     with pytest.raises(SystemExit, match="other options"):

@@ -476,6 +476,25 @@ def _visit(port: int, paths: Sequence[str]) -> list[int]:
     return statuses
 
 
+def _prerender_all(me: list[str], env: dict[str, str], articles: int) -> float:
+    """The worker's idle-time pre-rendering of every article page, one process per core;
+    the seconds it took."""
+    started = time.perf_counter()
+    parts = max(1, os.cpu_count() or 1)
+    children = [
+        subprocess.Popen([*me, "_prerender", str(k), str(parts)], env=env) for k in range(parts)
+    ]
+    if any(child.wait() != 0 for child in children):
+        raise SystemExit("pre-rendering the article pages failed; see above")
+    seconds = time.perf_counter() - started
+    print(
+        f"{articles:,} pages pre-rendered in {seconds:.0f} s "
+        f"({articles / seconds:.0f} pages/s on {parts} processes)",
+        file=sys.stderr,
+    )
+    return seconds
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -558,6 +577,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "TIDINGS_STARTER_FEEDS": "false",
         "TIDINGS_PAGE_CACHE": "file",
     }
+    from tidings.site._pagestore import code_digest
+
     me = [sys.executable, "-m", "tidings.bench.web"]
     engine = "PostgreSQL" if args.database_url else "SQLite (WAL)"
     results: dict[str, Target] = {}
@@ -565,6 +586,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         urls_file = workdir / "urls.txt"
         manifest = workdir / "bench.json"
+        rendered_by = workdir / "pages.txt"  # the code_digest of the stored pages
         wanted = {"articles": args.articles, "database": engine, "layout": LAYOUT}
         started = time.perf_counter()
         if not urls_file.exists() or _read_manifest(manifest) != wanted:
@@ -577,26 +599,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 [*me, "_populate", str(args.articles), str(urls_file)], env=env, check=True
             )
             print(f"database ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-            # The worker's idle-time pre-rendering, one process per core.
-            started = time.perf_counter()
-            parts = max(1, os.cpu_count() or 1)
-            children = [
-                subprocess.Popen([*me, "_prerender", str(k), str(parts)], env=env)
-                for k in range(parts)
-            ]
-            if any(child.wait() != 0 for child in children):
-                raise SystemExit("pre-rendering the article pages failed; see above")
-            prerender_s = time.perf_counter() - started
-            print(
-                f"{args.articles:,} pages pre-rendered in {prerender_s:.0f} s "
-                f"({args.articles / prerender_s:.0f} pages/s on {parts} processes)",
-                file=sys.stderr,
-            )
+            prerender_s = _prerender_all(me, env, args.articles)
             manifest.write_text(json.dumps(wanted))
         else:
             # A kept database may predate the current schema: every article page
             # would then fail while the bare view still answers.
             subprocess.run([*me, "_migrate"], env=env, check=True)
+            if not rendered_by.exists() or rendered_by.read_text() != code_digest():
+                # Stored by other code: never served (see code_digest). Render them again,
+                # without the old ones (they would only crowd the store into culling).
+                shutil.rmtree(workdir / "cache" / "pages", ignore_errors=True)
+                prerender_s = _prerender_all(me, env, args.articles)
+        rendered_by.write_text(code_digest())
         paths = urls_file.read_text().split("\n")
         # Disjoint sets: a first view is never a repeat of an earlier request.
         for_throughput, for_latency = paths[: len(paths) * 3 // 4], paths[len(paths) * 3 // 4 :]
