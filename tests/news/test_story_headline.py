@@ -61,3 +61,7 @@ def test_what_reports_news() -> None:
     assert not reports_news("Opinion: the harbour deserves better")
     assert not reports_news("Will the ferries run on time?")
     assert not reports_news("")
+    assert not reports_news("Six days without transit: what Tollan Point learned")
+    assert not reports_news("Tarn Vesk, the keeper who did his homework")
+    assert reports_news("Tarn Vesk, the keeper, signs for Harbour City")
+    assert reports_news("Harbour office: ferries resume on Monday")

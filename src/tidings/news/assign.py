@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -332,14 +333,24 @@ _NOT_NEWS_OPENERS = {
 }  # fmt: skip
 
 
+_QUESTION_WORDS = {"what", "why", "how", "who", "when", "where", "which"}
+# "Tomasz Wren, the keeper who did his homework": a portrait, not the news.
+_PORTRAIT = re.compile(r"^[^,:]{2,60}, the [^,:]*\b(?:who|that|whose)\b", re.IGNORECASE)
+
+
 def reports_news(title: str) -> bool:
     """Whether a headline reports the news ("Veland quake toll rises to 214") rather
-    than asks, explains or comments ("Why the Korrin Fault ruptured", "Analysis: ...",
-    "Who owns The Salt Orchard?")."""
-    words = title.strip().split()
-    if not words or title.rstrip().endswith("?"):
+    than asks, explains, looks back or comments ("Why the Korrin Fault ruptured",
+    "Analysis: ...", "Who owns The Salt Orchard?", "Six days without transit: what
+    Northgate learned", "Tomasz Wren, the keeper who did his homework")."""
+    title = title.strip()
+    words = title.split()
+    if not words or title.endswith("?") or _PORTRAIT.match(title):
         return False
-    return words[0].strip("‘’'\"“”:").lower() not in _NOT_NEWS_OPENERS
+    if words[0].strip("‘’'\"“”:").lower() in _NOT_NEWS_OPENERS:
+        return False
+    _, colon, after = title.partition(": ")
+    return not (colon and after.split()[0].strip("‘’'\"“”").lower() in _QUESTION_WORDS)
 
 
 def _score(outlets: int, newest: datetime | None, recent: int, now: datetime) -> float:
