@@ -647,6 +647,13 @@ def _kind(name: str, hint: str | None) -> EntityKind:
         return "place"
     if hint == "person":
         return "person"
+    return _by_shape(words)
+
+
+def _by_shape(words: list[str]) -> EntityKind:
+    """The kind of a name nothing else tells: two to four capitalised words are a
+    person's name (reading them as subjects instead was worse on both labelled sets),
+    anything else a subject."""
     if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
         return "person"
     return "topic"
@@ -666,29 +673,24 @@ def _named_as(previous: str, words: list[str]) -> str | None:
         and (previous == "the" or (words[0] == "The" and previous))
         and not any(w.lower() in _ROLES for w in words)  # "the Information Commissioner"
     ):
-        return "thing"
+        return "topic"
     return None
 
 
 def _cue(cues: Counter[str] | None) -> str | None:
-    """The kind most of a name's cues say (ties: organisation, then work)."""
+    """The kind most of a name's cues say (a tie: organisation)."""
     if not cues:
         return None
-    return max(("org", "topic", "thing"), key=lambda kind: cues[kind])
+    return max(("org", "topic"), key=lambda kind: cues[kind])
 
 
 def _read_kind(name: str, hint: str | None, alone: bool, located: bool) -> tuple[EntityKind, bool]:
     """The kind of a name read in whole sentences (:func:`_kind_by_rules`), and whether
-    it was read (True) rather than guessed from the name's shape (False: two to four
-    capitalised words are a person's name -- reading them as subjects instead was worse
-    on both labelled sets -- and anything else a subject)."""
+    it was read (True) rather than guessed from the name's shape (:func:`_by_shape`)."""
     kind = _kind_by_rules(name, hint, alone, located)
     if kind is not None:
         return kind, True
-    words = name.split()
-    if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
-        return "person", False
-    return "topic", False
+    return _by_shape(name.split()), False
 
 
 def _kind_by_rules(name: str, hint: str | None, alone: bool, located: bool) -> EntityKind | None:
@@ -725,6 +727,6 @@ def _kind_by_rules(name: str, hint: str | None, alone: bool, located: bool) -> E
         return "place"  # "in Millbrook", "near Hesketh"
     if hint == "org":
         return "org"
-    if hint in ("topic", "thing"):
+    if hint == "topic":
         return "topic"
     return None

@@ -378,13 +378,13 @@ def _persist_topics(
     """
 
     wanted: dict[str, tuple[str, str, float]] = {}
-    read: dict[str, list[str]] = {}  # kind -> slugs this article read that kind for
+    read: set[str] = set()  # slugs whose kind this article read
     for entity in [e for e in entities if e.kind != WORD][:12]:
         slug = entity.slug[:120]
         if slug and slug not in wanted:
             wanted[slug] = (entity.name[:200], entity.kind, float(entity.weight))
             if entity.kind_read:
-                read.setdefault(entity.kind, []).append(slug)
+                read.add(slug)
     previous = (
         set()
         if first_visit
@@ -395,17 +395,21 @@ def _persist_topics(
         Topic.objects.filter(slug__in=previous).update(article_count=F("article_count") - 1)
     if not wanted:
         return
-    read_slugs = {slug for slugs in read.values() for slug in slugs}
     Topic.objects.bulk_create(
         [
-            Topic(slug=slug, name=name, kind=kind, kind_read=slug in read_slugs)
+            Topic(slug=slug, name=name, kind=kind, kind_read=slug in read)
             for slug, (name, kind, _) in wanted.items()
         ],
         ignore_conflicts=True,
     )
     # The first kind read wins over kinds guessed from the name's shape by the topic's
-    # earlier articles ("Millbrook and Ashgrove": a subject; "the hamlet of Ashgrove": a place).
-    for kind, slugs in read.items():
+    # earlier articles ("Millbrook and Ashgrove": a subject; "the hamlet of Ashgrove": a
+    # place). One query finds them (usually none); each kind is then one update.
+    guessed = Topic.objects.filter(slug__in=read, kind_read=False).values_list("slug", flat=True)
+    by_kind: dict[str, list[str]] = {}
+    for slug in guessed:
+        by_kind.setdefault(wanted[slug][1], []).append(slug)
+    for kind, slugs in by_kind.items():
         Topic.objects.filter(slug__in=slugs, kind_read=False).update(kind=kind, kind_read=True)
     topics = dict(Topic.objects.filter(slug__in=list(wanted)).values_list("slug", "pk"))
     ArticleTopic.objects.bulk_create(
