@@ -60,3 +60,20 @@ def test_bench_reports_both_article_figures_against_the_targets(capsys, tmp_path
         (tmp_path / name).unlink(missing_ok=True)
     code, report = _run(capsys, "--data-dir", str(tmp_path))
     assert code == 1 and report == {}
+
+
+def test_code_digest_follows_code_and_templates_only(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("<p>{{ article.title }}</p>")
+    (tmp_path / "views.py").write_text("VIEW = 1\n")
+    (tmp_path / "notes.txt").write_text("not code")
+    before = web.code_digest(tmp_path)
+    assert web.code_digest(tmp_path) == before  # the same files, the same digest
+    (tmp_path / "notes.txt").write_text("still not code")
+    assert web.code_digest(tmp_path) == before
+    page.write_text("<h1>{{ article.title }}</h1>")
+    template_changed = web.code_digest(tmp_path)
+    assert template_changed != before
+    (tmp_path / "views.py").write_text("VIEW = 2\n")
+    assert web.code_digest(tmp_path) not in (before, template_changed)

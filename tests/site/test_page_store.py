@@ -522,26 +522,3 @@ def test_migrate_empties_the_page_store(client: Client, page: Article, capsys) -
     assert caches["pages"].get(key) is not None
     assert cli.main(["migrate"]) == 0  # every upgrade runs it; `serve` does the same at start
     assert caches["pages"].get(key) is None
-
-
-def test_pages_stored_by_other_code_are_never_served(tmp_path: Path) -> None:
-    (tmp_path / "templates").mkdir()
-    page = tmp_path / "templates" / "page.html"
-    page.write_text("<p>{{ article.title }}</p>")
-    (tmp_path / "views.py").write_text("VIEW = 1\n")
-    (tmp_path / "notes.txt").write_text("not code")
-    before = _pagestore.code_digest(tmp_path)
-    _pagestore.code_digest.cache_clear()
-    assert _pagestore.code_digest(tmp_path) == before  # the same files, the same digest
-    (tmp_path / "notes.txt").write_text("still not code")
-    _pagestore.code_digest.cache_clear()
-    assert _pagestore.code_digest(tmp_path) == before
-    page.write_text("<h1>{{ article.title }}</h1>")
-    _pagestore.code_digest.cache_clear()
-    changed = _pagestore.code_digest(tmp_path)
-    assert changed != before
-    _pagestore.code_digest.cache_clear()
-    # The package's own digest is part of every stored page's key.
-    pages = _pagestore.page_cache("file", tmp_path)
-    assert pages["KEY_PREFIX"] == "tidings-" + _pagestore.code_digest()
-    assert _pagestore.code_digest() in caches["pages"].make_key("k")

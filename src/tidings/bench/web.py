@@ -476,6 +476,18 @@ def _visit(port: int, paths: Sequence[str]) -> list[int]:
     return statuses
 
 
+def code_digest(root: Path | None = None) -> str:
+    """A digest of the code and templates pages are rendered with: every ``.py`` and
+    ``.html`` file of the package (or under ``root``). A kept ``--data-dir`` records the
+    one its pages were stored with."""
+    base = root if root is not None else Path(__file__).resolve().parents[1]
+    digest = hashlib.sha1(usedforsecurity=False)
+    for path in sorted(p for p in base.rglob("*") if p.suffix in (".py", ".html")):
+        digest.update(path.relative_to(base).as_posix().encode() + b"\x00")
+        digest.update(path.read_bytes() + b"\x00")
+    return digest.hexdigest()[:12]
+
+
 def _prerender_all(me: list[str], env: dict[str, str], articles: int) -> float:
     """The worker's idle-time pre-rendering of every article page, one process per core;
     the seconds it took."""
@@ -577,8 +589,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "TIDINGS_STARTER_FEEDS": "false",
         "TIDINGS_PAGE_CACHE": "file",
     }
-    from tidings.site._pagestore import code_digest
-
     me = [sys.executable, "-m", "tidings.bench.web"]
     engine = "PostgreSQL" if args.database_url else "SQLite (WAL)"
     results: dict[str, Target] = {}
@@ -606,8 +616,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             # would then fail while the bare view still answers.
             subprocess.run([*me, "_migrate"], env=env, check=True)
             if not rendered_by.exists() or rendered_by.read_text() != code_digest():
-                # Stored by other code: never served (see code_digest). Render them again,
-                # without the old ones (they would only crowd the store into culling).
+                # Stored by other code (what `tidings migrate` and `serve` forget at start,
+                # which the bench's server does not run): render them again, without the
+                # old ones (they would be served, or crowd the store into culling).
                 shutil.rmtree(workdir / "cache" / "pages", ignore_errors=True)
                 prerender_s = _prerender_all(me, env, args.articles)
         rendered_by.write_text(code_digest())

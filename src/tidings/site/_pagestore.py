@@ -16,7 +16,6 @@ This module is imported by the settings: it must not import models.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import os
@@ -49,24 +48,11 @@ _CSRF_NAME, _ORIGIN_NAME = CSRF_SLOT.strip(b"\x00"), ORIGIN_SLOT.strip("\x00").e
 _FIXED_SLOTS = frozenset({_CSRF_NAME, _ORIGIN_NAME})
 
 
-@functools.cache
-def code_digest(root: Path | None = None) -> str:
-    """A digest of the code and templates pages are rendered with (every ``.py`` and
-    ``.html`` file of the package, or under ``root``): part of every page key, so that
-    a new release -- or any change to them -- never serves pages the old one stored."""
-    base = root if root is not None else Path(__file__).resolve().parents[1]
-    digest = hashlib.sha1(usedforsecurity=False)
-    for path in sorted(p for p in base.rglob("*") if p.suffix in (".py", ".html")):
-        digest.update(path.relative_to(base).as_posix().encode() + b"\x00")
-        digest.update(path.read_bytes() + b"\x00")
-    return digest.hexdigest()[:12]
-
-
 def page_cache(spec: str, data_dir: Path) -> dict[str, Any]:
     """The ``CACHES["pages"]`` entry for the ``PAGE_CACHE`` setting."""
     common: dict[str, Any] = {
         "TIMEOUT": PAGE_SECONDS,
-        "KEY_PREFIX": "tidings-" + code_digest(),
+        "KEY_PREFIX": "tidings",
         "VERSION": STORED_FORM_VERSION,
     }
     if spec == "file":
