@@ -35,7 +35,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.safestring import mark_safe
 
 from tidings.news.models import Article, Feed, RelatedLink, Source, Story, Topic, article_slug
-from tidings.site import _pgchanges
+from tidings.site import _pgchanges, _walversion
 from tidings.site import search as search_backend
 from tidings.site._csrf import csrf_token
 from tidings.site._health import FeedHealth, feed_health
@@ -377,7 +377,7 @@ _STAMP_WIDTH = sum(len(fields) for _, _, fields in _STAMP_COLUMNS)
 
 @dataclass(frozen=True)
 class _PageStamp:
-    title: str
+    slug: str  # the article's canonical slug (from its title)
     stamp: str  # the article's, its story's and its source's columns
     thread: str  # the comment thread's ("" without the comments app)
     comment_count: int | None  # published comments, when known
@@ -392,8 +392,9 @@ _REMEMBER_AT_MOST = 4096
 def _remembered(db: str) -> dict[str, _PageStamp] | None:
     """The stamps still true on this thread's connection to ``db``.
 
-    SQLite: ``PRAGMA data_version`` moves whenever another connection, of this process
-    or of another, commits a change; ``total_changes`` whenever this connection writes
+    SQLite: the WAL index's header (``_walversion``, read without a query) or else
+    ``PRAGMA data_version`` moves whenever another connection, of this process or of
+    another, commits a change; ``total_changes`` whenever this connection writes
     itself. While neither moves, nothing a stamp is made of can have changed. A
     rolled-back write does not move them back, so what is read inside a transaction
     or savepoint is kept only until it ends, whichever way.
@@ -415,8 +416,9 @@ def _remembered(db: str) -> dict[str, _PageStamp] | None:
         connection.ensure_connection()
         owner = raw = connection.connection
         with connection.wrap_database_errors:
+            changes = _walversion.header(connection)
             version = (
-                raw.execute("PRAGMA data_version").fetchone()[0],
+                changes or raw.execute("PRAGMA data_version").fetchone()[0],
                 raw.total_changes,
                 connection.in_atomic_block,
                 tuple(connection.savepoint_ids),
@@ -475,11 +477,11 @@ def _read_page_stamp(db: str, article_id: str) -> _PageStamp | None:
         return None
     stamp = "|".join(map(str, row[:_STAMP_WIDTH]))
     if not with_thread:
-        return _PageStamp(row[0], stamp, "", None)
+        return _PageStamp(article_slug(row[0]), stamp, "", None)
     from tidings.community._thread import thread_stamp_from
 
     thread, count = thread_stamp_from(row[_STAMP_WIDTH:])
-    return _PageStamp(row[0], stamp, thread, count)
+    return _PageStamp(article_slug(row[0]), stamp, thread, count)
 
 
 def _stamp(art: Article) -> str:
@@ -567,7 +569,7 @@ def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
     # one row: a few columns and the comment thread's stamp.
     if (found := _page_stamp(article_id)) is None:
         raise Http404("No article with that id")
-    if slug != (canonical := article_slug(found.title)):
+    if slug != (canonical := found.slug):
         return redirect("article", article_id, canonical, permanent=True)
     page_key = _page_key(article_id, found.stamp, found.thread, request.get_full_path())
     origin = f"{request.scheme}://{request.get_host()}"
