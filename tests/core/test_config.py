@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +92,24 @@ def test_postgresql_queries_are_prepared_unless_the_url_says_otherwise(
     pooled = "postgres://reader@db.example:5432/news?server_side_binding=false"
     monkeypatch.setenv("TIDINGS_DATABASE_URL", pooled)
     assert web_settings._databases()["default"]["OPTIONS"]["server_side_binding"] is False
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, 1024 << 20), ("0", 0), ("64", 64 << 20)])
+def test_sqlite_connections_read_through_a_memory_map(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, setting: str | None, expected: int
+) -> None:
+    import sqlite3
+
+    from tidings.web import settings as web_settings
+
+    monkeypatch.setenv("TIDINGS_DATABASE_URL", "")
+    if setting is not None:
+        monkeypatch.setenv("TIDINGS_SQLITE_MMAP_MB", setting)
+    else:
+        monkeypatch.delenv("TIDINGS_SQLITE_MMAP_MB", raising=False)
+    init = web_settings._databases()["default"]["OPTIONS"]["init_command"]
+    db = sqlite3.connect(tmp_path / "site.sqlite3")
+    db.executescript(init)  # what Django runs on every new connection
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA mmap_size").fetchone()[0] == expected
+    db.close()

@@ -62,6 +62,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SQLITE_BUSY_TIMEOUT_MS", 20000, "How long a SQLite writer waits for the lock (ms).", int
     ),
+    Setting(
+        "SQLITE_MMAP_MB",
+        1024,
+        "How much of the SQLite database each connection reads through a memory map "
+        "(MB; 0: none). A page not in memory is then read with its neighbours, not "
+        "alone; only address space is reserved.",
+        int,
+    ),
     # --- web ---------------------------------------------------------------
     Setting(
         "SECRET_KEY",

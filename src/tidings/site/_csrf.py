@@ -22,6 +22,10 @@ _TO_CHAR = bytes(_CHARS[b % _N] for b in range(256))
 _POOL_BYTES = 4096
 _forks = 0
 
+#: Set in ``request.META`` when a page holds this reader's token: the page is theirs
+#: alone (``Cache-Control: private``) even when their cookie is not sent again.
+TOKEN_USED = "tidings.csrf_token_used"
+
 
 class _Pool(threading.local):
     def __init__(self) -> None:
@@ -65,15 +69,19 @@ def csrf_token(request: HttpRequest) -> str:
     per character (64 system calls for a reader's first page, each letting the
     interpreter lock go).
 
-    Same token and side effects: the reader's secret (from the cookie, or a new one
-    put where Django puts it) masked with a fresh, uniformly random mask, and the
-    cookie flagged for renewal. A reader whose cookie is not a valid secret gets a new
-    one from Django, as Django would.
+    The same token: the reader's secret (from the cookie, or a new one put where
+    Django puts it) masked with a fresh, uniformly random mask. Unlike Django, a
+    reader's valid cookie is not sent again with every page (a ``Set-Cookie`` header
+    on every article view, to push back an expiry a year away); a new secret is. A
+    reader whose cookie is not a valid secret gets a new one from Django, as Django
+    would.
     """
+    request.META[TOKEN_USED] = True
     secret = request.META.get("CSRF_COOKIE")
     if secret is None:
         secret = _random_chars().translate(_TO_CHAR).decode("ascii")
         request.META["CSRF_COOKIE"] = secret
+        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     elif not isinstance(secret, str) or len(secret) != CSRF_SECRET_LENGTH:
         return get_token(request)
     try:
@@ -82,5 +90,4 @@ def csrf_token(request: HttpRequest) -> str:
         return get_token(request)
     mask = _random_chars()
     cipher = bytes(_CHARS[(m + s) % _N] for m, s in zip(mask, secret_index, strict=True))
-    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
     return (mask.translate(_TO_CHAR) + cipher).decode("ascii")

@@ -37,7 +37,7 @@ from django.utils.safestring import mark_safe
 from tidings.news.models import Article, Feed, RelatedLink, Source, Story, Topic, article_slug
 from tidings.site import _pgchanges, _walversion
 from tidings.site import search as search_backend
-from tidings.site._csrf import csrf_token
+from tidings.site._csrf import TOKEN_USED, csrf_token
 from tidings.site._health import FeedHealth, feed_health
 from tidings.site._pagestore import CSRF_SLOT, ORIGIN_SLOT, serve_stored, stored_form
 from tidings.site.templatetags.tidings_site import snippet
@@ -76,7 +76,11 @@ def _cacheable(max_age: int) -> Callable[[View], View]:
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or not isinstance(response, HttpResponse):
                 return response
-            personal = _signed_in(request) or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            personal = (
+                _signed_in(request)
+                or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+                or request.META.get(TOKEN_USED)
+            )
             patch_vary_headers(response, ["Cookie"])
             if personal:
                 patch_cache_control(response, private=True, max_age=max_age)

