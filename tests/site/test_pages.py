@@ -155,8 +155,22 @@ def test_article_related_cards_and_copies(client, world):
     copies = html.split('id="copies-h"')[1].split("</section>")[0]
     assert "Harbour Herald" in copies
     assert world["copy"].get_absolute_url() in copies
-    # Full coverage link.
-    assert world["story"].get_absolute_url() in html
+    # Full coverage link, under the story's headline.
+    coverage = html.split('id="story-h"')[1].split("</section>")[0]
+    assert world["story"].get_absolute_url() in coverage
+    assert "Earthquake hits the Veland coast" in coverage
+
+
+def test_full_coverage_does_not_repeat_the_articles_own_headline(client, world):
+    """The story's headline is often its latest report's: on that report's own page the
+    link says where it goes instead of repeating the headline above it."""
+    art = world["first"]
+    Story.objects.filter(pk=world["story"].pk).update(headline=art.title)
+    html = text_of(client.get(art.get_absolute_url()))
+    coverage = html.split('id="story-h"')[1].split("</section>")[0]
+    assert world["story"].get_absolute_url() in coverage
+    assert art.title not in coverage
+    assert "Every report of this story" in coverage
 
 
 def test_copy_page_names_the_original(client, world):
