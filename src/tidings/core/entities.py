@@ -120,6 +120,15 @@ _ORG_NOUNS = {
     "nonprofit", "non-profit", "newspaper", "tabloid", "broadcaster", "club", "side",
     "band", "label", "platform", "app", "brand", "giant", "outfit", "consultancy",
 }  # fmt: skip
+# A description set after a name, between commas, starts with one of these ...
+_APPOSITION_STARTS = {"a", "an", "the", "his", "her", "its", "their"}
+# ... and its noun comes before one of these (or a punctuation mark).
+_APPOSITION_ENDS = {
+    "of", "in", "for", "at", "on", "to", "from", "by", "with", "and", "or", "that", "who",
+    "which", "whose", "said", "says", "has", "had", "is", "was", "will", "would",
+}  # fmt: skip
+_APPOSITION_MARKS = {",", ".", ";", ":", ")", "—", "–"}
+_AFTER = 10  # words after a name read for its description
 _WORK_NOUNS = {
     "novel", "film", "book", "album", "song", "single", "play", "opera", "series",
     "documentary", "musical", "painting", "memoir", "poem", "sitcom", "exhibition",
@@ -209,16 +218,16 @@ _SENTENCE_ENDS_NOT_TITLES = re.compile(
 )
 
 
-def _phrases(text: str, whole: bool = True) -> list[tuple[list[str], bool, str, str, str]]:
+def _phrases(text: str, whole: bool = True) -> list[tuple[list[str], bool, str, str, list[str]]]:
     """Capitalised phrases as (words, sentence_initial, preceding word, the word before
-    that, following word).
+    that, the next few words of the sentence).
 
     ``whole``: a sentence's last word is read without its full stop ("Putin." is
     "Putin"), dotted names ("U.S.") are names, and a title's abbreviation ends no
     sentence. Without it those are missed, as the story model's evidence was read
     (see :func:`extract_entities`).
     """
-    found: list[tuple[list[str], bool, str, str, str]] = []
+    found: list[tuple[list[str], bool, str, str, list[str]]] = []
     for sentence in (_SENTENCE_ENDS_NOT_TITLES if whole else _SENTENCE_ENDS).split(text):
         words = _TOKEN_RE.findall(sentence)
         if whole:
@@ -244,8 +253,7 @@ def _phrases(text: str, whole: bool = True) -> list[tuple[list[str], bool, str, 
                         break
                 previous = words[start - 1] if start > 0 else ""
                 before = words[start - 2] if start > 1 else ""
-                after = words[j] if j < len(words) else ""
-                found.append((phrase, start == 0, previous, before, after))
+                found.append((phrase, start == 0, previous, before, words[j : j + _AFTER]))
                 i = j
             else:
                 i += 1
@@ -361,8 +369,11 @@ def extract_entities(
                     ):
                         located.add(len(pieces))
                     named = _split_of(trimmed)
-                    if n == len(split) - 1 and named and after in _PLACE_AFTER:
-                        located.add(len(pieces) + len(named) - 1)
+                    if n == len(split) - 1 and named:
+                        if after[:1] and after[0] in _PLACE_AFTER:
+                            located.add(len(pieces) + len(named) - 1)
+                        if (cue := _apposed(after)) is not None:
+                            named_as[len(pieces) + len(named) - 1] = cue
                     if n == 0 and (cue := _named_as(previous, piece)) is not None:
                         named_as[len(pieces)] = cue
                     pieces.extend(
@@ -677,11 +688,49 @@ def _named_as(previous: str, words: list[str]) -> str | None:
     return None
 
 
+def _apposed(after: list[str]) -> str | None:
+    """What a description set after a name calls it: "Kestrel Pay, one of the largest
+    card processors in the region" (an organisation), "Mira Solberg, a lawyer for the
+    family" (a person), "The Salt Orchard, her second novel" (a work). The description's
+    last noun says it ("a company director": a person), before "of", "in", "who" and
+    the like or a punctuation mark."""
+    if after[:1] != [","]:
+        return None
+    rest = after[1:]
+    if [w.lower() for w in rest[:2]] == ["one", "of"]:
+        rest = rest[2:]
+    if not rest or rest[0].lower() not in _APPOSITION_STARTS:
+        return None
+    nouns: list[str] = []
+    for word in rest[1:]:
+        if word in _APPOSITION_ENDS or word in _APPOSITION_MARKS:
+            break
+        if not word.isalpha():
+            return None  # "the band’s front man": not the description's own noun
+        nouns.append(word)  # "a former CIA analyst", "a Chicago law firm"
+    else:
+        if len(after) >= _AFTER:
+            return None  # the description goes on past what was read
+    if not nouns or not nouns[-1].islower():
+        return None
+    head = nouns[-1]
+    for noun in (head, head[:-1], head[:-3] + "y"):  # "processors", "companies"
+        if noun in _ORG_NOUNS:
+            return "org"
+        if noun in _WORK_NOUNS:
+            return "topic"
+        if noun in _ROLES:
+            return "person"
+        if not head.endswith("s"):
+            break
+    return None
+
+
 def _cue(cues: Counter[str] | None) -> str | None:
-    """The kind most of a name's cues say (a tie: organisation)."""
+    """The kind most of a name's cues say (a tie: organisation, then subject)."""
     if not cues:
         return None
-    return max(("org", "topic"), key=lambda kind: cues[kind])
+    return max(("org", "topic", "person"), key=lambda kind: cues[kind])
 
 
 def _read_kind(name: str, hint: str | None, alone: bool, located: bool) -> tuple[EntityKind, bool]:
