@@ -172,6 +172,27 @@ def test_a_description_after_a_name_says_what_it_names() -> None:
     assert shown("Sample", endless)["Vessel Crown"] == "person"
 
 
+def test_new_starts_a_name_unless_it_is_an_adjective() -> None:
+    text = (
+        "Flights from New York to New Zealand resumed. The New York Times said so. "
+        "Crowds filled New Orleans. New USGS figures came out. New director Ada Voss "
+        "spoke; the director said the Ostria Galaxy launch went well. New Ostria Galaxy "
+        "phones sold out. New York-based Open Hands agreed."
+    )
+    kinds = shown("Sample", text)
+    assert kinds["New York"] == kinds["New Zealand"] == kinds["New Orleans"] == "place"
+    assert kinds["New York Times"] == "org"
+    assert "York" not in kinds and "Zealand" not in kinds
+    assert "USGS" in kinds and "New USGS" not in kinds  # "New" before an acronym
+    assert "New Ostria Galaxy" not in kinds  # the text writes "Ostria Galaxy" alone
+    assert "Open Hands" in kinds  # "New York-based": both go
+    assert not any(
+        name.startswith("New ")
+        for name in kinds
+        if "York" not in name and name not in ("New Zealand", "New Orleans")
+    )
+
+
 def test_words_for_peoples_and_faiths_are_no_topics() -> None:
     text = (
         "Qataris and South Africans met Israelis in Tollan. Muslim and Coptic Christian "

@@ -161,7 +161,8 @@ _TOPIC_TAILS = {
     "act", "bill", "law", "treaty", "accord", "agreement", "cup", "championship", "games",
     "olympics", "war", "award", "awards", "prize", "festival", "summit", "conference",
     "convention", "age", "era", "crisis", "scandal", "protest", "protests",
-    "election", "referendum", "declaration", "doctrine", "plan", "report", "index",
+    "election", "referendum", "declaration", "doctrine", "plan", "report", "index", "year",
+    "honours",
 }  # fmt: skip
 _HEADS = _ORG_TAILS | _PLACE_TAILS | _TOPIC_TAILS
 # A single word written after one of these at least once is a place ("in Millbrook").
@@ -196,6 +197,9 @@ _MONTHS = {
     "january", "february", "march", "april", "june", "july", "august", "september",
     "october", "november", "december",
 }  # fmt: skip
+# Read in whole sentences only: words otherwise dropped from a name's start that begin
+# one when another capitalised word follows ("New York", "New Zealand", "June Abara").
+_NAME_STARTS = _MONTHS | {"new"}
 _ELIDED = re.compile(r"^(?:[LlDdJjMmNnSsTtCc]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu)['’]")
 _WORD = r"[A-ZÀ-Þ][\w'’.-]*[\w]|[A-ZÀ-Þ]"
 _TOKEN_RE = re.compile(r"[\w'’.-]+|[^\w\s]", re.UNICODE)
@@ -348,6 +352,7 @@ def extract_entities(
     # A headline With Every Word Capitalised names nothing by its capitals: its names are
     # those of the text it contains.
     title_case = whole and _title_case(title)
+    everything = f"{title}\n{text}"
 
     for source_index, source in enumerate((title, text)):
         if source_index == 0 and title_case:
@@ -361,7 +366,7 @@ def extract_entities(
             for n, (piece, piece_hint) in enumerate(split):
                 if whole:
                     trimmed, piece_initial = _trim_whole(
-                        piece, initial and n == 0, lowered_words, foreign
+                        piece, initial and n == 0, lowered_words, foreign, everything
                     )
                     if n == 0 and (
                         previous.lower() in _PLACE_PREPOSITIONS
@@ -388,7 +393,7 @@ def extract_entities(
                 or (
                     words[0].lower() in _SENTENCE_STARTERS
                     and (initial or len(words) > 1)
-                    and not (whole and len(words) > 1 and words[0].lower() in _MONTHS)
+                    and not (whole and len(words) > 1 and words[0].lower() in _NAME_STARTS)
                 )
             ):
                 title_hint = title_hint or words[0].lower().rstrip(".") in titles
@@ -522,8 +527,27 @@ def _lowercase_form(word: str, lowered: set[str]) -> bool:
     return w in lowered or w + "s" in lowered or (w.endswith("s") and w[:-1] in lowered)
 
 
+def _starts_name(words: list[str], lowered: set[str], text: str) -> bool:
+    """Whether a first word otherwise dropped from a name is part of it: a month ("June
+    Abara"), "New" ("New York", "New South Wales") -- but not the adjective of "New
+    USGS data", "New director" (written in lower case too) or "New Galaxy S5" where the
+    text also writes "Galaxy S5" without it."""
+    first = words[0].lower()
+    if len(words) < 2 or first not in _NAME_STARTS:
+        return False
+    if first in _MONTHS:
+        return True
+    rest = words[1:]
+    if _ACRONYM_RE.match(rest[0]) or (len(rest) == 1 and _lowercase_form(rest[0], lowered)):
+        return False
+    if "-" in rest[0] and rest[0].rsplit("-", 1)[-1].islower():
+        return False  # "New York-based Human Rights Watch": both go
+    alone = re.compile(r"(?<!New )\b" + re.escape(" ".join(rest)) + r"\b")
+    return alone.search(text) is None
+
+
 def _trim_whole(
-    words: list[str], initial: bool, lowered: set[str], foreign: bool
+    words: list[str], initial: bool, lowered: set[str], foreign: bool, text: str
 ) -> tuple[list[str], bool]:
     """A phrase read in whole sentences, without what is no part of a name.
 
@@ -555,7 +579,7 @@ def _trim_whole(
         if initial and low in _FOREIGN_STARTERS and (foreign or len(words) == 1):
             words = words[1:]
             continue
-        if low in _SENTENCE_STARTERS and len(words) > 1 and low not in _MONTHS:
+        if low in _SENTENCE_STARTERS and len(words) > 1 and not _starts_name(words, lowered, text):
             words = words[1:]  # "The PPP-adjusted GDP": read past "The"
             initial = False
             continue
@@ -768,6 +792,8 @@ def _kind_by_rules(name: str, hint: str | None, alone: bool, located: bool) -> E
         return "org"
     if hint == "person" or alone:
         return "person"  # before the place words, which are surnames too ("Stuart Hall")
+    if len(lower) > 1 and lower[0] == "new" and hint is None:
+        return "place"  # "New Orleans", "New South Wales": no person's name starts so
     if head in _PLACE_TAILS:
         return "place"
     if any(w in _ORG_WORDS for w in lower):
