@@ -281,7 +281,8 @@ def _article(article_id: str, title: str, text: str, source: str, hours: int) ->
     return StoryInput(article_id, title, text, source, T0 + timedelta(hours=hours))
 
 
-# Fictional coverage: a water bill (two outlets), two neighbouring stories, one unrelated.
+# Fictional coverage: a water bill (two outlets: one story), two neighbouring stories days
+# later, one unrelated.
 WATER = [
     _article(
         "bill-1",
@@ -308,7 +309,7 @@ WATER = [
         " on the Halden river. Organisers from the Green Union said minister Ilse Marovic had"
         " ignored small farms. Police said the march was peaceful.",
         "agency.example",
-        30,
+        120,
     ),
     _article(
         "reservoir",
@@ -317,7 +318,7 @@ WATER = [
         " near Dornick. The site, funded under the water programme, will store water for farms"
         " in dry summers, the ministry said.",
         "northern.example",
-        60,
+        240,
     ),
     _article(
         "chess",
@@ -383,6 +384,7 @@ def test_engine_embeds_each_new_article_once_but_not_duplicates() -> None:
 
 def test_related_stories_are_ranked_by_embedding_closeness_too() -> None:
     plain = _water_engine(None)
+    assert plain.story_of("bill-2") == plain.story_of("bill-1")  # two outlets, one story
     others = _others(plain, "bill-1")
     assert {"protest", "reservoir"} <= set(others) and "chess" not in others
     # The embedder that finds the reservoir story close to the bill puts it first, the one

@@ -70,6 +70,53 @@ def test_related_excludes_duplicates_and_excluded_ids():
         engine.add(copy)
 
 
+def test_other_outlets_reports_of_the_story_come_before_the_outlets_own():
+    engine = _engine()
+    wire = to_input(load_jsonl(SAMPLE)[0])
+    # The wire's own later report of the event: its first report with a new opening
+    # (sample text, written for this test).
+    rest = wire.text.partition("\n\n")[2]
+    later = StoryInput(
+        "kim-wire-later",
+        "Kim Jong Un mourns Kursk dead as Russian delegation watches treaty gala",
+        "PYONGYANG, July 1 (Sample Wire) - State media released more footage on Tuesday of "
+        "Kim Jong Un at the coffins of soldiers killed in Russia's Kursk region.\n\n" + rest,
+        wire.source,
+        wire.published,
+    )
+    engine.add(later)
+    assert engine.story_of("kim-wire-later") == engine.story_of("kim-wire")
+    related = engine.related("kim-wire", k=6)
+    ids = [item.article_id for item in related]
+    assert set(ids[:2]) == {"kim-daily", "kim-agency"}
+    assert ids[2] == "kim-wire-later" and related[2].same_story
+    assert related[2].score > min(related[0].score, related[1].score)  # closer, yet after
+
+
+def test_closer_wording_never_lowers_the_same_story_probability():
+    """The shipped model's fitted curve of the text cosine bends down past its peak
+    (a square term fitted on few close pairs); it is held at the peak instead."""
+    from tidings.core.stories._model import FEATURES, PairModel
+
+    model = PairModel.load()
+    peak = model.cosine_peak
+    assert peak is not None and 0.3 < peak < 0.7
+    rows = np.tile(np.asarray(model.mean), (11, 1))
+    cosines = np.linspace(0.0, 1.0, 11)
+    rows[:, FEATURES.index("cos_full")] = cosines
+    rows[:, FEATURES.index("cos_full_sq")] = cosines**2
+    probs = model.probability(rows)
+    assert np.all(np.diff(probs) >= 0.0)
+    assert probs[-1] == pytest.approx(float(model.probability(rows[[5]])[0]), abs=0.05)
+    # Below the peak, the fitted model as it is.
+    below = rows[cosines <= peak]
+    logits = ((below - model.mean) / model.scale) @ np.asarray(model.coef) + model.intercept
+    assert np.allclose(probs[: len(below)], 1.0 / (1.0 + np.exp(-logits)))
+    above = rows[cosines > peak]
+    logits = ((above - model.mean) / model.scale) @ np.asarray(model.coef) + model.intercept
+    assert np.all(1.0 / (1.0 + np.exp(-logits)) < probs[len(below) :])  # as fitted: lower
+
+
 def test_deterministic_and_restorable():
     first, second = _engine(), _engine()
     assert first.stories() == second.stories()

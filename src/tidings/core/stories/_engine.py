@@ -634,7 +634,8 @@ class StoryEngine:
     def related(
         self, article_id: str, k: int = 6, *, exclude: Collection[str] = ()
     ) -> list[RelatedItem]:
-        """Up to ``k`` related articles: same story first, then related stories.
+        """Up to ``k`` related articles: same story first (other outlets' reports before
+        this outlet's own), then related stories.
 
         Never the article itself, its duplicates or ids in ``exclude``; only articles above
         the model's relevance floor; at most two per outlet unless nothing else qualifies.
@@ -719,7 +720,16 @@ class StoryEngine:
                 break
         if len(chosen) < k:
             chosen.extend(spill[: k - len(chosen)])
-            chosen.sort(key=lambda item: (-item[0], item[1]))
+        # Same story first, other outlets' reports of it before this outlet's own; then
+        # the rest, each part by relevance.
+        chosen.sort(
+            key=lambda item: (
+                not item[2],
+                item[2] and self._docs[item[1]].source == doc.source,
+                -item[0],
+                item[1],
+            )
+        )
         return [
             RelatedItem(
                 self._docs[idx].id,
