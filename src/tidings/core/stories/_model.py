@@ -172,7 +172,7 @@ class PairModel:
         Closer wording never makes two articles less likely one story: the fitted curve
         of the text's cosine (``cos_full`` and its square) is held at its peak beyond
         it. Pairs that close are rare in the training events (27 of 3,308 above 0.5,
-        all but two of them one event), and the square bent the curve down past 0.46,
+        all but three of them one event), and the square bent the curve down past 0.46,
         so that a report reworded from another (cosine 0.9) was put in a story of its
         own.
         """
