@@ -3,8 +3,9 @@
 ``views._remembered`` keeps page keys for as long as nothing was committed to the
 database. ``PRAGMA data_version`` says so, but it is a query: the driver lets the
 interpreter lock go while SQLite runs it, and in the web server the event loop's
-thread is waiting for that lock -- each hand-over and back cost more than the rest of
-serving a stored page (bench web, repeat views: 1,377 -> 1,672 requests/s without it).
+thread is waiting for that lock -- the hand-over and back cost far more than the query
+(one 10k-article bench database, two servers side by side: repeat views 1,356 -> 1,586
+requests/s with the header read instead).
 
 In WAL mode every commit, by any connection of any process, rewrites the header of
 the WAL index (the ``-shm`` file every connection maps): it holds a change counter,
