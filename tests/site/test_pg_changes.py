@@ -117,3 +117,16 @@ def test_nothing_is_remembered_with_the_notices_off(
     with django_assert_num_queries(1):
         assert Client().get(url).status_code == 200
     assert views._remembered(connection.alias) is None
+
+
+def test_pre_rendering_starts_no_listener(settings, page: Article) -> None:
+    """A worker renders each page once: it keeps no page key, so it needs no listener
+    (a connection of its own in every worker process)."""
+    from tidings.site.prerender import render_public_page
+
+    settings.PG_CHANGE_NOTICES = True
+    _pgchanges.stop_all(wait=2.0)
+    assert render_public_page(page.get_absolute_url()) == 200
+    assert _pgchanges._listeners == {}
+    Client().get(page.get_absolute_url())  # a reader's view does start it
+    assert connection.alias in _pgchanges._listeners

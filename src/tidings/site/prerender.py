@@ -30,6 +30,11 @@ from tidings.news.models import Article
 
 log = logging.getLogger("tidings.site")
 
+#: Set in a pre-rendering request's ``META``: its view keeps no page key for later views
+#: (each page is rendered once here, and on PostgreSQL remembering would start a change
+#: listener in every worker process).
+RENDERING = "tidings.prerendering"
+
 _handler: BaseHandler | None = None
 _handler_lock = threading.Lock()
 
@@ -65,6 +70,7 @@ def render_public_page(path: str) -> int:
         "SERVER_PROTOCOL": "HTTP/1.1",
         "wsgi.input": BytesIO(b""),
         "wsgi.url_scheme": "http",
+        RENDERING: True,
     }
     # Not ``response.close()``: that would send ``request_finished``, closing the
     # caller's database connection as at the end of a real request.

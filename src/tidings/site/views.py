@@ -40,6 +40,7 @@ from tidings.site import search as search_backend
 from tidings.site._csrf import TOKEN_USED, csrf_token
 from tidings.site._health import FeedHealth, feed_health
 from tidings.site._pagestore import CSRF_SLOT, ORIGIN_SLOT, serve_stored, stored_form
+from tidings.site.prerender import RENDERING
 from tidings.site.templatetags.tidings_site import snippet
 
 PAGE_SIZE = 20
@@ -438,11 +439,12 @@ def _remembered(db: str) -> dict[str, _PageStamp] | None:
     return known[2]
 
 
-def _page_stamp(article_id: str) -> _PageStamp | None:
+def _page_stamp(article_id: str, remember: bool = True) -> _PageStamp | None:
     """What the page key of an article needs, in one query (none when the database
-    has not changed since it was last read); None for an unknown article."""
+    has not changed since it was last read and ``remember``); None for an unknown
+    article."""
     db = router.db_for_read(Article)
-    remembered = _remembered(db)
+    remembered = _remembered(db) if remember else None
     if remembered is not None and (found := remembered.get(article_id)) is not None:
         return found
     found = _read_page_stamp(db, article_id)
@@ -571,7 +573,7 @@ def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
         return _render_article(request, art, f"{request.scheme}://{request.get_host()}")
     # A logged-out reader's page usually comes from the page store: its key needs
     # one row: a few columns and the comment thread's stamp.
-    if (found := _page_stamp(article_id)) is None:
+    if (found := _page_stamp(article_id, remember=RENDERING not in request.META)) is None:
         raise Http404("No article with that id")
     if slug != (canonical := found.slug):
         return redirect("article", article_id, canonical, permanent=True)
