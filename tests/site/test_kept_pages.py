@@ -133,3 +133,20 @@ def test_pages_are_not_kept_inside_a_transaction(story: Story) -> None:
         assert "Rolled back (sample)" in Client().get("/").content.decode()
         transaction.set_rollback(True)
     assert "Rolled back (sample)" not in Client().get("/").content.decode()
+
+
+def test_a_section_page_is_kept_apart_from_the_home_page(
+    story: Story, django_assert_num_queries
+) -> None:
+    make_article(
+        make_source("Brisk Gazette"), "Lantern festival opens (sample)", category="Culture"
+    )
+    _settle()
+    section = Client().get("/?category=Culture").content.decode()
+    assert "Lantern festival opens (sample)" in section
+    assert "Tollan ferry strike ends (sample)" not in section
+    with django_assert_num_queries(0):
+        assert Client().get("/?category=Culture").content.decode() == section
+    assert Client().get("/").content.decode() != section
+    # Any other parameter: rendered for this request only.
+    assert Client().get("/?category=Culture&utm=x").status_code == 200

@@ -104,6 +104,9 @@ def _cacheable(max_age: int) -> Callable[[View], View]:
 #: How long a public page is kept at most while the database does not change: a
 #: ranking of top stories also moves with time alone.
 KEPT_PAGE_SECONDS = 30.0
+# The query parameters of the pages kept (each value its own page; at most
+# _PAGES_AT_MOST kept per connection).
+_LIST_PARAMS = frozenset({"page", "category"})
 
 
 def _kept_while_unchanged(view: View) -> View:
@@ -124,7 +127,7 @@ def _kept_while_unchanged(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         db = router.db_for_read(Article)
         # Not inside a transaction: a page read there may show what is rolled back.
-        if connections[db].in_atomic_block or not _is_public(request):
+        if connections[db].in_atomic_block or not _is_public(request, _LIST_PARAMS):
             return view(request, *args, **kwargs)
         if (memo := _memo(db)) is None:
             return view(request, *args, **kwargs)
@@ -585,9 +588,10 @@ def _signed_in(request: HttpRequest) -> bool:
     return bool(request.user.is_authenticated)
 
 
-def _is_public(request: HttpRequest) -> bool:
-    """Whether this reader gets the page every logged-out reader gets."""
-    if not set(request.GET) <= _PAGE_PARAMS or _signed_in(request):
+def _is_public(request: HttpRequest, params: frozenset[str] = _PAGE_PARAMS) -> bool:
+    """Whether this reader gets the page every logged-out reader gets (with no query
+    parameters but ``params``)."""
+    if not set(request.GET) <= params or _signed_in(request):
         return False
     # Messages live in their cookie or in the session: with neither there are none.
     if settings.SESSION_COOKIE_NAME in request.COOKIES or _MESSAGE_COOKIE in request.COOKIES:
