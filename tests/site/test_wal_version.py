@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -77,17 +77,61 @@ def test_another_journal_mode_has_no_header(tmp_path: Path) -> None:
     assert _walversion.header(memory) is None
 
 
-def test_a_new_connection_is_mapped_again(tmp_path: Path) -> None:
+def test_a_new_connection_maps_the_file_again_only_when_it_is_a_new_file(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "site.sqlite3"
     _wal_db(path)
     reader = _Wrapper(path)
     assert _walversion.header(reader) is not None
-    first_map = _walversion._MAPS[reader][1]
-    reader.connection.close()
-    reader.connect()
+    shm = str(path) + "-shm"
+    first_map = _walversion._SHM[shm][1]
+    reader.connect()  # the same file, still open: the same mapping, never closed
     assert _walversion.header(reader) is not None
-    assert _walversion._MAPS[reader][1] is not first_map
-    assert first_map is not None and first_map.closed
+    assert _walversion._SHM[shm][1] is first_map and not first_map.closed
+    # Every connection closed: SQLite removes the file; the next one makes another.
+    reader.connection.close()
+    gc.collect()  # the connections replaced above are closed when collected
+    assert not Path(shm).exists()
+    reader.connect()
+    before = _walversion.header(reader)
+    assert before is not None and _walversion._SHM[shm][1] is not first_map
+    sqlite3.connect(path, isolation_level=None).execute("INSERT INTO note (body) VALUES ('x')")
+    assert _walversion.header(reader) not in (None, before)
+
+
+_DMS_PROBE = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 128)
+    print("free")
+except OSError:
+    print("held")
+"""
+
+
+def test_reading_the_header_keeps_sqlites_locks(tmp_path: Path) -> None:
+    """SQLite's locks on the -shm file belong to the process: closing any descriptor of
+    the file would drop them, and another process would then take the index for unused
+    (rebuild it, or checkpoint past our readers)."""
+    path = tmp_path / "site.sqlite3"
+    _wal_db(path)
+    reader = _Wrapper(path)
+    other = _Wrapper(path)
+    other.connection.execute("BEGIN")
+    seen = other.connection.execute("SELECT count(*) FROM note").fetchone()
+    for _ in range(3):
+        assert _walversion.header(reader) is not None
+        reader.connect()  # a connection replaced: the file is looked at again
+    probe = [sys.executable, "-c", _DMS_PROBE, str(path) + "-shm"]
+    # SQLite's "in use" lock (byte 128 of the -shm file) is still held by this process.
+    assert subprocess.run(probe, capture_output=True, text=True, check=True).stdout == "held\n"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("INSERT INTO note (body) VALUES ('later')")
+    busy = writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    assert busy == 1  # the open read transaction still holds its snapshot
+    assert other.connection.execute("SELECT count(*) FROM note").fetchone() == seen
 
 
 @pytest.mark.parametrize(
@@ -109,8 +153,8 @@ def test_a_header_that_cannot_be_trusted_is_none(
         def close(self) -> None:
             pass
 
-    def fixed(_path: str) -> Any:
-        return _Fixed(header)
-
-    monkeypatch.setattr(_walversion, "_map", fixed)
-    assert _walversion.header(_Wrapper(path)) is None
+    reader = _Wrapper(path)
+    assert _walversion.header(reader) is not None
+    shm = str(path) + "-shm"
+    monkeypatch.setitem(_walversion._SHM, shm, (_walversion._SHM[shm][0], _Fixed(header)))
+    assert _walversion.header(reader) is None

@@ -542,7 +542,7 @@ def _starts_name(words: list[str], lowered: set[str], text: str) -> bool:
         return False
     if "-" in rest[0] and rest[0].rsplit("-", 1)[-1].islower():
         return False  # "New York-based Human Rights Watch": both go
-    alone = re.compile(r"(?<!New )\b" + re.escape(" ".join(rest)) + r"\b")
+    alone = re.compile(r"(?<!New\s)\b" + re.escape(" ".join(rest)) + r"\b")
     return alone.search(text) is None
 
 

@@ -145,7 +145,10 @@ def _kept_while_unchanged(view: View) -> View:
             return response
         stored = kept[1]
         token = csrf_token(request) if CSRF_SLOT in stored else ""
-        tag = hashlib.md5(repr((memo.version, key)).encode(), usedforsecurity=False).hexdigest()
+        # The version and the time it was kept: a page kept again after its time, with
+        # nothing committed, may still differ (a ranking moves with time alone).
+        tag = repr((memo.version, key, kept[0]))
+        tag = hashlib.md5(tag.encode(), usedforsecurity=False).hexdigest()
         page, etag = serve_stored(stored, tag, csrf_token=token, origin=origin)
         return HttpResponse(page, headers={"ETag": etag})
 

@@ -187,7 +187,9 @@ class PairModel:
 
     @functools.cached_property
     def cosine_peak(self) -> float | None:
-        """Where the fitted curve of ``cos_full`` stops rising (None: it never falls)."""
+        """Where the fitted curve of ``cos_full`` stops rising. None when the square
+        does not bend it down, or when it does not rise at all (a model fitted with such
+        signs would need another repair; the shipped one has neither)."""
         linear = self.coef[_FULL] / self.scale[_FULL]
         square = self.coef[_FULL_SQ] / self.scale[_FULL_SQ]
         if square >= 0.0 or linear <= 0.0:
