@@ -140,9 +140,10 @@ def _kept_while_unchanged(view: View) -> View:
             if response.status_code != 200 or not isinstance(response, HttpResponse):
                 return response
             stored = stored_form(_CSRF_VALUE.sub(_CSRF_SLOT, response.content))
-            if stored is not None:
-                memo.pages[key] = (now + KEPT_PAGE_SECONDS, stored)
-            return response
+            if stored is None:
+                return response
+            # Served as it will be from memory: the same page and ETag for the next reader.
+            kept = memo.pages[key] = (now + KEPT_PAGE_SECONDS, stored)
         stored = kept[1]
         token = csrf_token(request) if CSRF_SLOT in stored else ""
         # The version and the time it was kept: a page kept again after its time, with
