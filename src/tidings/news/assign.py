@@ -323,17 +323,14 @@ def _refresh_story(story: Story, *, only_count: bool = False) -> None:
     story.save()
 
 
-# Words that open a headline standing for a piece about the news rather than the news.
-_NOT_NEWS_OPENERS = {
-    "why", "how", "what", "who", "whom", "whose", "when", "where", "which", "is", "are",
-    "was", "were", "can", "could", "should", "would", "will", "does", "do", "did",
-    "analysis", "opinion", "comment", "commentary", "explainer", "explained", "review",
-    "editorial", "letters", "letter", "podcast", "watch", "video", "live", "quiz",
-    "obituary",
-}  # fmt: skip
-
-
 _QUESTION_WORDS = {"what", "why", "how", "who", "when", "where", "which"}
+# Words that open a headline standing for a piece about the news rather than the news.
+_NOT_NEWS_OPENERS = _QUESTION_WORDS | {
+    "whom", "whose", "is", "are", "was", "were", "can", "could", "should", "would", "will",
+    "does", "do", "did", "analysis", "opinion", "comment", "commentary", "explainer",
+    "explained", "review", "editorial", "letters", "letter", "podcast", "watch", "video",
+    "live", "quiz", "obituary",
+}  # fmt: skip
 # "Tomasz Wren, the keeper who did his homework": a portrait, not the news.
 _PORTRAIT = re.compile(r"^[^,:]{2,60}, the [^,:]*\b(?:who|that|whose)\b", re.IGNORECASE)
 

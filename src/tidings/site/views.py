@@ -139,21 +139,31 @@ def _kept_while_unchanged(view: View) -> View:
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or not isinstance(response, HttpResponse):
                 return response
-            stored = stored_form(_CSRF_VALUE.sub(_CSRF_SLOT, response.content))
-            if stored is None:
+            if (stored := _public_form(response)) is None:
                 return response
             # Served as it will be from memory: the same page and ETag for the next reader.
             kept = memo.pages[key] = (now + KEPT_PAGE_SECONDS, stored)
-        stored = kept[1]
-        token = csrf_token(request) if CSRF_SLOT in stored else ""
         # The version and the time it was kept: a page kept again after its time, with
         # nothing committed, may still differ (a ranking moves with time alone).
         tag = repr((memo.version, key, kept[0]))
         tag = hashlib.md5(tag.encode(), usedforsecurity=False).hexdigest()
-        page, etag = serve_stored(stored, tag, csrf_token=token, origin=origin)
-        return HttpResponse(page, headers={"ETag": etag})
+        return _serve_public(request, kept[1], tag, origin)
 
     return wrapper
+
+
+def _public_form(response: HttpResponse) -> bytes | None:
+    """A page rendered for every logged-out reader, in the form it is kept: its CSRF
+    token and its ages slots (``_pagestore.stored_form``); None when it cannot be."""
+    return stored_form(_CSRF_VALUE.sub(_CSRF_SLOT, response.content))
+
+
+def _serve_public(request: HttpRequest, stored: bytes, key: str, origin: str) -> HttpResponse:
+    """A kept public page filled for this request: this reader's token (only where the
+    page holds one: a page without is no reader's own), the origin and the ages."""
+    token = csrf_token(request) if CSRF_SLOT in stored else ""
+    page, etag = serve_stored(stored, key, csrf_token=token, origin=origin)
+    return HttpResponse(page, headers={"ETag": etag})
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -662,12 +672,11 @@ def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
             get_object_or_404(_full_article(with_body=True), pk=article_id), found.comment_count
         )
         response = _render_article(request, full, ORIGIN_SLOT)
-        stored = stored_form(_CSRF_VALUE.sub(_CSRF_SLOT, response.content))
+        stored = _public_form(response)
         if stored is None:  # not storable: this reader's page, as any other view's
             return _render_article(request, full, origin)
         caches["pages"].set(page_key, stored)
-    page, etag = serve_stored(stored, page_key, csrf_token=csrf_token(request), origin=origin)
-    return HttpResponse(page, headers={"ETag": etag})
+    return _serve_public(request, stored, page_key, origin)
 
 
 def _render_article(request: HttpRequest, art: Article, origin: str) -> HttpResponse:

@@ -73,8 +73,8 @@ def _databases() -> dict[str, Any]:
                     "PRAGMA foreign_keys=ON;"
                     # Reads through a memory map: no copy from the system's cache, and a
                     # page read from disk brings its neighbours (a first view of an
-                    # article whose pages the system had dropped: 800 -> 620 us in
-                    # process, bench web's data).
+                    # article whose pages the system had dropped: 780-800 -> 620-740 us
+                    # in process, bench web's data).
                     f"PRAGMA mmap_size={mmap_bytes};"
                 ),
             },
