@@ -26,15 +26,17 @@ class _Wrapper:
         return raw
 
 
-def _wal_db(path: Path) -> None:
-    with sqlite3.connect(path) as db:
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    """A database in WAL mode, with a table to write to."""
+    db_path = tmp_path / "site.sqlite3"
+    with sqlite3.connect(db_path) as db:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT)")
+    return db_path
 
 
-def test_a_commit_by_another_process_moves_the_header(tmp_path: Path) -> None:
-    path = tmp_path / "site.sqlite3"
-    _wal_db(path)
+def test_a_commit_by_another_process_moves_the_header(path: Path) -> None:
     reader = _Wrapper(path)
     before = _walversion.header(reader)
     assert before is not None and len(before) == 48
@@ -50,10 +52,8 @@ def test_a_commit_by_another_process_moves_the_header(tmp_path: Path) -> None:
 
 
 def test_a_commit_by_another_connection_of_this_process_moves_the_header(
-    tmp_path: Path,
+    path: Path,
 ) -> None:
-    path = tmp_path / "site.sqlite3"
-    _wal_db(path)
     reader = _Wrapper(path)
     seen = [_walversion.header(reader)]
     other = sqlite3.connect(path, isolation_level=None)
@@ -72,16 +72,17 @@ def test_another_journal_mode_has_no_header(tmp_path: Path) -> None:
         db.execute("CREATE TABLE note (id INTEGER PRIMARY KEY)")
     reader = _Wrapper(path)
     assert _walversion.header(reader) is None
-    assert _walversion.header(reader) is None  # known: not asked again
+    asked: list[str] = []
+    reader.connection.set_trace_callback(asked.append)
+    assert _walversion.header(reader) is None
+    assert asked == []  # known for this connection: SQLite is not asked again
     memory = _Wrapper(Path(":memory:"))
     assert _walversion.header(memory) is None
 
 
 def test_a_new_connection_maps_the_file_again_only_when_it_is_a_new_file(
-    tmp_path: Path,
+    path: Path,
 ) -> None:
-    path = tmp_path / "site.sqlite3"
-    _wal_db(path)
     reader = _Wrapper(path)
     assert _walversion.header(reader) is not None
     shm = str(path) + "-shm"
@@ -111,12 +112,10 @@ except OSError:
 """
 
 
-def test_reading_the_header_keeps_sqlites_locks(tmp_path: Path) -> None:
+def test_reading_the_header_keeps_sqlites_locks(path: Path) -> None:
     """SQLite's locks on the -shm file belong to the process: closing any descriptor of
     the file would drop them, and another process would then take the index for unused
     (rebuild it, or checkpoint past our readers)."""
-    path = tmp_path / "site.sqlite3"
-    _wal_db(path)
     reader = _Wrapper(path)
     other = _Wrapper(path)
     other.connection.execute("BEGIN")
@@ -142,12 +141,10 @@ def test_reading_the_header_keeps_sqlites_locks(tmp_path: Path) -> None:
     ],
 )
 def test_a_header_that_cannot_be_trusted_is_none(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, header: bytes
+    path: Path, monkeypatch: pytest.MonkeyPatch, header: bytes
 ) -> None:
     """Two copies that differ (a commit writing them as we read) or a header not yet
     written: the caller asks SQLite instead."""
-    path = tmp_path / "site.sqlite3"
-    _wal_db(path)
 
     class _Fixed(bytes):
         def close(self) -> None:

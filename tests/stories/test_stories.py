@@ -107,7 +107,12 @@ def test_closer_wording_never_lowers_the_same_story_probability():
     rows[:, FEATURES.index("cos_full_sq")] = cosines**2
     probs = model.probability(rows)
     assert np.all(np.diff(probs) >= 0.0)
-    assert probs[-1] == pytest.approx(float(model.probability(rows[[5]])[0]), abs=0.05)
+    at_peak = rows[[0]].copy()
+    at_peak[0, FEATURES.index("cos_full")], at_peak[0, FEATURES.index("cos_full_sq")] = (
+        peak,
+        peak**2,
+    )
+    assert np.allclose(probs[cosines > peak], model.probability(at_peak)[0])  # held there
     # Below the peak, the fitted model as it is.
     below = rows[cosines <= peak]
     logits = ((below - model.mean) / model.scale) @ np.asarray(model.coef) + model.intercept
