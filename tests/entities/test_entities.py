@@ -214,7 +214,8 @@ def test_states_and_world_regions_are_places() -> None:
 
 
 # The story engine's reading, as it was when its model was fitted: every rule above is
-# for the whole-sentence reading only.
+# for the whole-sentence reading only (but for another language's sentence starters,
+# read past in an article in that language: the model was fitted on English).
 ENGINE_READING = [
     (
         "Composer Mira Vell opens the Dunhallow Opera House",
@@ -257,10 +258,27 @@ ENGINE_READING = [
 def test_the_story_engines_reading_is_unchanged(
     title: str, text: str, expected: list[list[object]]
 ) -> None:
+    for language in (None, "en", "en-GB"):
+        found = extract_entities(title, text, language, whole_sentences=False)
+        assert [[e.name, e.kind, e.slug, e.weight] for e in found] == expected
     found = extract_entities(title, text, "fr", whole_sentences=False)
-    assert [[e.name, e.kind, e.slug, e.weight] for e in found] == expected
-    found = extract_entities(title, text, whole_sentences=False)
-    assert [[e.name, e.kind, e.slug, e.weight] for e in found] == expected
+    assert [[e.name, e.kind] for e in found] == [
+        [name, kind] for name, kind, _, _ in expected if name != "Un"
+    ]
+
+
+def test_the_story_engine_reads_past_another_languages_sentence_starters() -> None:
+    text = (
+        "Selon Priya Nandakumar, la panne a duré six heures. Un porte-parole de Kestrel Pay "
+        "l'a confirmé. L'Institut géologique du Veland a mesuré la secousse. C'est Gwen "
+        "Talbot qui a trouvé le manuscrit."
+    )
+    found = [e.name for e in extract_entities("", text, "fr-FR", whole_sentences=False)]
+    assert {"Priya Nandakumar", "Kestrel Pay", "Gwen Talbot"} <= set(found)
+    assert not {"Selon", "Un", "C'est", "L'Institut"} & set(found)
+    assert "Institut" in " ".join(found)
+    english = [e.name for e in extract_entities("", text, whole_sentences=False)]
+    assert "Selon Priya Nandakumar" in english or "Selon" in " ".join(english)
 
 
 def test_labelled_demo_topics() -> None:

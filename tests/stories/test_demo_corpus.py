@@ -25,17 +25,25 @@ def _ingest(with_time: bool) -> tuple[StoryEngine, list[DemoArticle]]:
     return engine, articles
 
 
-@pytest.fixture(scope="module")
-def ingested() -> tuple[StoryEngine, list[DemoArticle]]:
-    return _ingest(with_time=False)
+@pytest.fixture(scope="module", params=[True, False], ids=["with times", "without times"])
+def ingested(request: pytest.FixtureRequest) -> tuple[StoryEngine, list[DemoArticle]]:
+    return _ingest(with_time=request.param)
 
 
 def test_demo_stories_cluster(ingested: tuple[StoryEngine, list[DemoArticle]]) -> None:
     engine, articles = ingested
     labels = {a.key: a.story for a in articles}
     figures = evaluate(engine.stories(), labels)
-    assert figures["bcubed_f1"] >= 0.85
-    assert figures["bcubed_precision"] >= 0.9
+    # Measured: B-cubed 0.894, precision 1.0, with or without times.
+    assert figures["bcubed_f1"] >= 0.87
+    assert figures["bcubed_precision"] >= 0.97
+    # Two stories of one town, told in one outlet's words, share no name: never one story.
+    heist = {engine.story_of(a.key) for a in articles if a.story == "cassel-torc-heist"}
+    novel = {engine.story_of(a.key) for a in articles if a.story == "salt-orchard-manuscript"}
+    assert not heist & novel
+    # The French report of the heist names what the English ones name: it joins them.
+    french = next(a for a in articles if a.story == "cassel-torc-heist" and a.language == "fr")
+    assert sum(engine.story_of(a.key) == engine.story_of(french.key) for a in articles) > 1
     related = {a.key: [i.article_id for i in engine.related(a.key, k=6)] for a in articles}
     ranking = evaluate_related(related, labels)
     assert ranking["hit_at_1"] >= 0.95

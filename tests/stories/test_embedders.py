@@ -282,7 +282,7 @@ def _article(article_id: str, title: str, text: str, source: str, hours: int) ->
 
 
 # Fictional coverage: a water bill (two outlets: one story), two neighbouring stories days
-# later, one unrelated.
+# and weeks later, one unrelated.
 WATER = [
     _article(
         "bill-1",
@@ -304,10 +304,10 @@ WATER = [
     ),
     _article(
         "protest",
-        "Farmers march in Valport over Halden river tariffs",
-        "Thousands of farmers marched through Valport on Saturday demanding lower water tariffs"
-        " on the Halden river. Organisers from the Green Union said minister Ilse Marovic had"
-        " ignored small farms. Police said the march was peaceful.",
+        "Farmers march in Valport over well-drilling permits",
+        "Thousands of farmers marched through Valport on Saturday demanding faster permits for"
+        " new wells. Organisers from the Green Union said minister Ilse Marovic had ignored"
+        " small farms in the drought. Police said the march was peaceful.",
         "agency.example",
         120,
     ),
@@ -318,7 +318,7 @@ WATER = [
         " near Dornick. The site, funded under the water programme, will store water for farms"
         " in dry summers, the ministry said.",
         "northern.example",
-        240,
+        720,
     ),
     _article(
         "chess",

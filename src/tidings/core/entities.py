@@ -323,9 +323,9 @@ def extract_entities(
 ) -> list[Entity]:
     """People, places, organisations and subjects named by an article, most prominent first.
 
-    Works for languages written with capitalised proper nouns; ``language`` (read in
-    whole sentences only) says that an article not in English starts its sentences with
-    its own articles and pronouns ("La", "Nous").
+    Works for languages written with capitalised proper nouns; ``language`` says that an
+    article not in English starts its sentences with its own articles and pronouns
+    ("La", "Nous", "L'opération").
 
     ``whole_sentences=False`` reads as the story model's evidence was read when it was
     fitted: a name that ends a sentence loses its last word ("Vladimir" of "met Vladimir
@@ -338,7 +338,7 @@ def extract_entities(
     :func:`_trim_whole`, :func:`_read_kind`): the model's evidence stays as fitted.
     """
     whole = whole_sentences
-    foreign = whole and bool(language) and not str(language).lower().startswith("en")
+    foreign = bool(language) and not str(language).lower().startswith("en")
     titles = _ROLES if whole else _TITLES
     lowered_words = set(re.findall(r"\b[a-z][a-z'-]+\b", text))
     counts: Counter[str] = Counter()
@@ -384,6 +384,9 @@ def extract_entities(
                     pieces.extend(
                         (p, piece_initial and m == 0, piece_hint) for m, p in enumerate(named)
                     )
+                elif foreign and initial and n == 0:
+                    # As read whole: the story model's evidence was fitted on English.
+                    pieces.append((_past_foreign_starters(piece), True, piece_hint))
                 else:
                     pieces.append((piece, initial and n == 0, piece_hint))
         for index, (words, initial, title_hint) in enumerate(pieces):
@@ -546,6 +549,33 @@ def _starts_name(words: list[str], lowered: set[str], text: str) -> bool:
     return alone.search(text) is None
 
 
+def _past_foreign_starter(words: list[str], starters: bool) -> tuple[list[str], bool]:
+    """``words``, which start a sentence, past an elided article or pronoun ("L'opération",
+    "C'est Gwen Talbot") and, with ``starters``, past another language's article or
+    pronoun ("Un", "Selon"). True when what remains is a name the elision was joined to
+    ("L'Institut géologique" -> "Institut"). ``words`` itself when nothing was dropped.
+    """
+    first = words[0]
+    if elided := _ELIDED.match(first):
+        noun = first[elided.end() :]
+        if noun[:1].isupper():
+            return [noun, *words[1:]], True
+        return words[1:], False
+    if starters and first.lower() in _FOREIGN_STARTERS:
+        return words[1:], False
+    return words, False
+
+
+def _past_foreign_starters(words: list[str]) -> list[str]:
+    """:func:`_past_foreign_starter` as often as it drops something."""
+    while words:
+        rest, named = _past_foreign_starter(words, True)
+        if named or rest is words:
+            return rest
+        words = rest
+    return words
+
+
 def _trim_whole(
     words: list[str], initial: bool, lowered: set[str], foreign: bool, text: str
 ) -> tuple[list[str], bool]:
@@ -568,17 +598,14 @@ def _trim_whole(
     while words:
         first = words[0]
         low = first.lower()
-        elided = _ELIDED.match(first)
-        if elided and initial:
-            noun = first[elided.end() :]
-            if noun[:1].isupper():
-                words = [noun, *words[1:]]  # "L'Institut géologique" -> "Institut"
+        if initial:
+            rest, named = _past_foreign_starter(words, foreign or len(words) == 1)
+            if named:
+                words = rest
                 break
-            words = words[1:]  # "L'opération", "C'est Gwen Talbot"
-            continue
-        if initial and low in _FOREIGN_STARTERS and (foreign or len(words) == 1):
-            words = words[1:]
-            continue
+            if rest is not words:
+                words = rest
+                continue
         if low in _SENTENCE_STARTERS and len(words) > 1 and not _starts_name(words, lowered, text):
             words = words[1:]  # "The PPP-adjusted GDP": read past "The"
             initial = False

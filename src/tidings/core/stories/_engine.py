@@ -35,6 +35,9 @@ POSTINGS_PER_KEY = 400  # most recent postings read per term
 CANDIDATES = 48
 MAX_DF_SHARE = 0.08  # terms in more than this share of articles are not looked up
 PLACE_ONLY_COS = 0.3  # text closeness that makes another story related without shared names
+# Days an event's reports usually span (nine in ten same-event pairs of events-dev with
+# dates are at most 2 days apart): only the days beyond are evidence, of two stories.
+EVENT_DAYS = 3.0
 NEAR = 5  # neighbour similarities remembered per article
 EMBED_CHARS = 2000  # of title and text given to the embedder
 # Share of embedding closeness in the relevance of another story's article (the rest:
@@ -141,6 +144,7 @@ class _Doc:
     id: str
     source: str
     day: float | None
+    language: str | None
     full_ids: np.ndarray
     full_tf: np.ndarray
     title_ids: np.ndarray
@@ -166,6 +170,12 @@ def _bag(ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
     keys = np.fromiter(sorted(counts), np.int32, len(counts))
     tf = np.array([1.0 + math.log(counts[int(k)]) for k in keys], np.float32)
     return keys, tf
+
+
+def _language(code: str | None) -> str | None:
+    """``"fr"`` of ``"fr-FR"``, ``"FR"`` or ``"fr_CA"``; None when unknown."""
+    base = (code or "").strip().lower().replace("_", "-").split("-")[0]
+    return base or None
 
 
 def _day(published: datetime | None) -> float | None:
@@ -258,6 +268,7 @@ class StoryEngine:
             id=article.id,
             source=article.source.lower().removeprefix("www."),
             day=_day(article.published),
+            language=_language(article.language),
             full_ids=full_ids,
             full_tf=full_tf,
             title_ids=title_ids,
@@ -450,13 +461,15 @@ class StoryEngine:
         )
         a_nums = set(a.nums)
         shared_nums = np.array([sum(1 for x in b.nums if x in a_nums) for b in others], np.float64)
-        gap = np.zeros(n)
-        unknown = np.ones(n)
+        apart = np.zeros(n)
         if a.day is not None:
             for row, b in enumerate(others):
                 if b.day is not None:
-                    gap[row], unknown[row] = math.log1p(abs(a.day - b.day)), 0.0
+                    apart[row] = math.log1p(max(abs(a.day - b.day) - EVENT_DAYS, 0.0))
         same_source = np.array([1.0 if a.source == b.source else 0.0 for b in others])
+        other_language = np.array(
+            [1.0 if a.language and b.language and a.language != b.language else 0.0 for b in others]
+        )
         return np.stack(
             [
                 cos_full,
@@ -466,11 +479,12 @@ class StoryEngine:
                 cos_ent,
                 np.log1p(rare),
                 np.log1p(shared_nums),
-                gap,
-                unknown,
+                apart,
                 same_source,
                 cos_full * cos_full,
                 cos_title * cos_ent,
+                np.minimum(cos_full, cos_ent),
+                other_language,
             ],
             axis=1,
         )
@@ -482,6 +496,12 @@ class StoryEngine:
         """The model's features for two stored articles (for training and inspection)."""
         rows = self._base_rows(self._docs[self._by_id[a_id]], [self._by_id[b_id]])
         return [float(v) for v in rows[0]]
+
+    def pair_probability(self, a_id: str, b_id: str) -> float:
+        """The model's probability that two stored articles report one story, as
+        ``a_id`` would be judged against ``b_id`` now (for inspection and tests)."""
+        a, b = self._by_id[a_id], self._by_id[b_id]
+        return float(self.model.probability(self._rows(self._docs[a], [b]))[0])
 
     def _rows(self, doc: _Doc, others: Sequence[int], *, note: bool = False) -> np.ndarray:
         """Model rows for ``doc`` against ``others``: pair features and neighbourhood ones.
@@ -495,7 +515,12 @@ class StoryEngine:
         if note:
             self._note(doc, others, base[:, 0], base[:, 4])
         hood = [
-            _neighbourhood(base[:, col], doc_near, [getattr(self._docs[o], attr) for o in others])
+            _neighbourhood(
+                base[:, col],
+                doc_near,
+                [getattr(self._docs[o], attr) for o in others],
+                self.model.near_prior(attr),
+            )
             for col, doc_near, attr in (
                 (0, doc.near_full, "near_full"),
                 (4, doc.near_ent, "near_ent"),
@@ -821,6 +846,7 @@ class StoryEngine:
             "id": doc.id,
             "source": doc.source,
             "day": doc.day,
+            "lang": doc.language,
             "full": [[inverse[int(i)] for i in doc.full_ids], doc.full_tf.round(4).tolist()],
             "title": [[inverse[int(i)] for i in doc.title_ids], doc.title_tf.round(4).tolist()],
             "lead": [[inverse[int(i)] for i in doc.lead_ids], doc.lead_tf.round(4).tolist()],
@@ -913,6 +939,7 @@ class StoryEngine:
             id=str(data["id"]),
             source=str(data["source"]),
             day=data["day"],
+            language=data.get("lang"),
             full_ids=full_ids,
             full_tf=full_tf,
             title_ids=title_ids,
@@ -952,15 +979,26 @@ def _top(values: list[float], more: list[float]) -> list[float]:
     return sorted(values + more, reverse=True)[:NEAR]
 
 
-def _neighbourhood(sims: np.ndarray, own: list[float], theirs: list[list[float]]) -> np.ndarray:
+def _neighbourhood(
+    sims: np.ndarray, own: list[float], theirs: list[list[float]], prior: Sequence[float] = ()
+) -> np.ndarray:
     """How much each pair stands out of both articles' neighbourhoods.
 
     Per side: the similarity over the side's best one, its margin over the side's three
     best, and how many remembered neighbours beat it; then the weaker and the stronger
     side of each (the features are symmetric in the two articles).
+
+    A side that has met fewer than three articles (a young installation) has the rest
+    of its three best filled with ``prior``: how close an article's best, second and
+    third neighbours usually are. Without it, the pair itself stood in for the missing
+    neighbours: any two of a site's first articles were each other's best match however
+    unlike (two unrelated reports sharing a "Sample content" line, one story), and two
+    outlets' reports of one event no more than background to each other (margin 0).
     """
     n = len(sims)
     width = NEAR
+    fill = np.zeros(3)
+    fill[: min(len(prior), 3)] = prior[:3]
     near = np.zeros((n, width))
     filled = np.zeros((n, width), bool)
     for row, values in enumerate(theirs):
@@ -974,11 +1012,13 @@ def _neighbourhood(sims: np.ndarray, own: list[float], theirs: list[list[float]]
         (np.broadcast_to(mine, (n, width)), np.broadcast_to(mine_filled, (n, width))),
         (near, filled),
     ):
-        best = np.where(ok[:, 0], side[:, 0], sims)
+        three = np.where(ok[:, :3], side[:, :3], fill)
+        best = np.where(ok[:, 0], side[:, 0], np.maximum(fill[0], sims))
         ratio = sims / np.maximum(np.maximum(best, sims), 1e-6)
-        top3 = np.where(ok[:, :3], side[:, :3], sims[:, None]).mean(axis=1)
-        margin = sims - top3
-        beaten = np.log1p(((side > sims[:, None] + 1e-6) & ok).sum(axis=1))
+        margin = sims - three.mean(axis=1)
+        above = (side > sims[:, None] + 1e-6) & ok
+        above[:, :3] |= ~ok[:, :3] & (fill > sims[:, None] + 1e-6)
+        beaten = np.log1p(above.sum(axis=1))
         sides.append(np.stack([ratio, margin, beaten], axis=1))
     a, b = sides
     return np.concatenate([np.minimum(a, b), np.maximum(a, b)], axis=1)

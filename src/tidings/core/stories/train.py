@@ -11,6 +11,7 @@ prints the mean (one halving of a few hundred articles is a noisy estimate); ``-
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import sys
@@ -35,9 +36,12 @@ from tidings.core.stories._model import (
     FEATURES,
     Logistic,
     PairModel,
+    linkable,
+    name_columns,
     untrained,
 )
 
+BOUND_QUANTILE = 0.001
 MODEL_PATH = Path(__file__).parent / "data" / "pair_model.json"
 BACKGROUND_PATH = Path(__file__).parent / BACKGROUND_FILE
 
@@ -86,12 +90,31 @@ class _Recorder(StoryEngine):
 Seen = list[tuple[str, list[str], np.ndarray]]
 
 
-def record(rows: Sequence[dict[str, Any]], background: BackgroundDF) -> Seen:
+def record(
+    rows: Sequence[dict[str, Any]], background: BackgroundDF, priors: dict[str, float]
+) -> Seen:
     """Every arriving article's candidates and model rows, in arrival order."""
-    engine = _Recorder(model=untrained(), background=background)
+    engine = _Recorder(model=_with(untrained(), extra=priors), background=background)
     for row in rows:
         engine.add(to_input(row))
     return engine.seen
+
+
+def near_priors(rows: Sequence[dict[str, Any]], background: BackgroundDF) -> dict[str, float]:
+    """The median similarity of an article to its best, second and third neighbour once
+    every article has arrived (what :meth:`PairModel.near_prior` gives back). The
+    neighbourhoods do not depend on the model: any model collects them."""
+    engine = StoryEngine(model=untrained(), background=background)
+    for row in rows:
+        engine.add(to_input(row))
+    priors: dict[str, float] = {}
+    for name in ("near_full", "near_ent"):
+        for k in range(3):
+            values = [near[k] for doc in engine._docs if len(near := getattr(doc, name)) > k]
+            if not values:
+                break
+            priors[f"{name}_{k}"] = round(float(np.median(values)), 4)
+    return priors
 
 
 def collect_pairs(seen: Seen, label: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
@@ -210,7 +233,22 @@ def background_of(rows: Sequence[dict[str, Any]]) -> BackgroundDF:
 def train(rows: Sequence[dict[str, Any]], background: BackgroundDF) -> PairModel:
     """Fit on ``rows``; features use ``background`` as a real installation would."""
     label = {str(r["id"]): str(r["event"]) for r in rows}
-    pair = fit(*collect_pairs(record(rows, background), label))
+    priors = near_priors(rows, background)
+    x, y = collect_pairs(record(rows, background, priors), label)
+    # Fitted within the range of all but the rarest pairs (one in a thousand at each
+    # end), and trusted no further (PairModel.within_bounds).
+    bounds = (
+        tuple(float(v) for v in np.quantile(x, BOUND_QUANTILE, axis=0)),
+        tuple(float(v) for v in np.quantile(x, 1.0 - BOUND_QUANTILE, axis=0)),
+    )
+    keep = linkable(x)  # the others are never linked: nothing to learn from them
+    held = np.clip(x, bounds[0], bounds[1])
+    pair = fit(held[keep], y[keep])
+    # The same pairs read by their names alone: how two articles in two languages are
+    # judged (the corpus has one language, so what names say must be learnt from it).
+    named = x[:, FEATURES.index("cos_entities")] > 0.0
+    names = fit_logistic(name_columns(held[named]), y[named])
+    pair = dataclasses.replace(pair, names=names, bounds=bounds, extra=priors)
     return tune(rows, pair, background)
 
 
