@@ -994,6 +994,7 @@ def _neighbourhood(
     neighbours: any two of a site's first articles were each other's best match however
     unlike (two unrelated reports sharing a "Sample content" line, one story), and two
     outlets' reports of one event no more than background to each other (margin 0).
+    A model fitted without priors fills them with 0 (no neighbour).
     """
     n = len(sims)
     width = NEAR

@@ -67,7 +67,8 @@ def name_columns(features: np.ndarray) -> np.ndarray:
 
 # Two articles whose wording is this far apart (text cosine) and that share no name are
 # never one story, whatever else their features say: of 4,997 candidate pairs in the
-# events-dev training corpus, 2,009 are that far apart, 8 of them one event.
+# events-dev training corpus (read as the model was fitted: no background document
+# frequencies), 2,009 are that far apart, 8 of them one event.
 UNLINKED_COSINE = 0.1
 
 
@@ -188,7 +189,8 @@ class PairModel:
     extra: dict[str, float] = field(default_factory=dict)
     story: Logistic | None = None
     names: Logistic | None = None
-    # The lowest and highest value of each feature the model is fitted on.
+    # Per feature, the 0.1% and 99.9% quantiles of the training pairs (all the recorded
+    # candidate pairs, linkable or not): features are held between them.
     bounds: tuple[tuple[float, ...], tuple[float, ...]] | None = None
 
     def story_probability(self, features: np.ndarray) -> np.ndarray:
@@ -207,10 +209,9 @@ class PairModel:
 
         Closer wording never makes two articles less likely one story: the fitted curve
         of the text's cosine (``cos_full`` and its square) is held at its peak beyond
-        it. Pairs that close are rare in the training events (27 of 3,308 above 0.5,
-        all but three of them one event), and the square bent the curve down past 0.46,
-        so that a report reworded from another (cosine 0.9) was put in a story of its
-        own.
+        it. Pairs that close are rare in the training events, and the square bent the
+        curve down past its peak (0.46 for an earlier fit), so that a report reworded
+        from another (cosine 0.9) was put in a story of its own.
 
         A pair with neither wording nor names in common (:func:`linkable`) is never one
         story; a pair of articles in two languages is judged by :attr:`names`, a model of

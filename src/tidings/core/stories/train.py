@@ -245,7 +245,7 @@ def train(rows: Sequence[dict[str, Any]], background: BackgroundDF) -> PairModel
     held = np.clip(x, bounds[0], bounds[1])
     pair = fit(held[keep], y[keep])
     # The same pairs read by their names alone: how two articles in two languages are
-    # judged (the corpus has one language, so what names say must be learnt from it).
+    # judged (the corpus is read as one language: what names say is learnt from it).
     named = x[:, FEATURES.index("cos_entities")] > 0.0
     names = fit_logistic(name_columns(held[named]), y[named])
     pair = dataclasses.replace(pair, names=names, bounds=bounds, extra=priors)
