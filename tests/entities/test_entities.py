@@ -274,11 +274,12 @@ def test_the_story_engine_reads_past_another_languages_sentence_starters() -> No
         "Talbot qui a trouvé le manuscrit."
     )
     found = [e.name for e in extract_entities("", text, "fr-FR", whole_sentences=False)]
-    assert {"Priya Nandakumar", "Kestrel Pay", "Gwen Talbot"} <= set(found)
-    assert not {"Selon", "Un", "C'est", "L'Institut"} & set(found)
-    assert "Institut" in " ".join(found)
+    assert sorted(found) == ["Gwen Talbot", "Institut", "Kestrel Pay", "Priya Nandakumar", "Veland"]
+    # Read as English (as the model was fitted), the starters stay.
     english = [e.name for e in extract_entities("", text, whole_sentences=False)]
-    assert "Selon Priya Nandakumar" in english or "Selon" in " ".join(english)
+    assert sorted(english) == [
+        "C'est Gwen Talbot", "Kestrel Pay", "L'Institut", "Selon Priya Nandakumar", "Un", "Veland"
+    ]  # fmt: skip
 
 
 def test_labelled_demo_topics() -> None:

@@ -236,7 +236,6 @@ class PairModel:
                 if self.names is not None
                 else 0.0
             )
-            p = p.copy()
             p[across] = by_names
         return np.where(gate, p, 0.0)
 
