@@ -23,7 +23,13 @@ from tidings.core._gazetteer import COUNTRY_OF
 from tidings.core._words import lead, numbers, tokens
 from tidings.core.entities import WORD, Entity, extract_entities
 from tidings.core.errors import EmbeddingError
-from tidings.core.stories._model import FEATURES, PairModel, story_rows, untrained
+from tidings.core.stories._model import (
+    FEATURES,
+    PairModel,
+    shared_names_feature,
+    story_rows,
+    untrained,
+)
 
 log = logging.getLogger("tidings.stories")
 
@@ -114,7 +120,9 @@ class BackgroundDF:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> BackgroundDF:
-        """The shipped table (``data/background_df.json.gz``), or the one at ``path``."""
+        """The table at ``path``, or the shipped one (``data/background_df.json.gz``,
+        written with a model fitted on it: ``train --write --background``); empty when
+        none ships (the shipped model is fitted with the online counts alone)."""
         if path is None:
             ref = resources.files("tidings.core.stories").joinpath(BACKGROUND_FILE)
             if not ref.is_file():
@@ -208,7 +216,14 @@ class StoryEngine:
         self._df: np.ndarray = np.zeros(1024, np.float32)
         self._n = 0
         if background is None:
-            background = BackgroundDF.load()
+            # Features are read as the model was fitted: with its background table or none.
+            documents = self.model.background_documents
+            background = BackgroundDF.load() if documents else BackgroundDF.empty()
+            if background.documents != documents:
+                raise ValueError(
+                    f"the pair model was fitted with a background table of {documents} "
+                    f"documents; the one shipped has {background.documents}"
+                )
         self._n_background = background.documents
         for term, count in background.counts.items():
             idx = self._term(term)
@@ -459,6 +474,18 @@ class StoryEngine:
             np.ones(len(fields["ent"][0])),
             fields["ent"][2],
         )
+        # Distinct names both share (a capitalised word opening a sentence is no name).
+        a_names = np.fromiter(
+            (
+                key
+                for _, kind, slug, _ in a.ents
+                if kind != WORD and (key := self._vocab.get("@" + slug)) is not None
+            ),
+            np.int64,
+        )
+        shared_names = _segment_sum(
+            np.isin(fields["ent"][0], a_names).astype(np.float64), fields["ent"][2], n
+        )
         a_nums = set(a.nums)
         shared_nums = np.array([sum(1 for x in b.nums if x in a_nums) for b in others], np.float64)
         apart = np.zeros(n)
@@ -485,6 +512,7 @@ class StoryEngine:
                 cos_title * cos_ent,
                 np.minimum(cos_full, cos_ent),
                 other_language,
+                shared_names_feature(shared_names),
             ],
             axis=1,
         )
