@@ -10,6 +10,7 @@ import time
 import types
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -424,13 +425,19 @@ def test_file_store_keeps_pages_as_they_are(tmp_path: Path) -> None:
     assert store.get("legacy") is None
 
 
+def _read_twice(store: BaseCache, key: str) -> Any:
+    """``key`` read twice: a page is kept in memory from its second read on."""
+    store.get(key)
+    return store.get(key)
+
+
 def _a_write_delete_or_clear_drops_the_kept_copy(store: BaseCache) -> None:
     store.set("page", b"<p>second version (sample)</p>")
-    assert store.get("page") == b"<p>second version (sample)</p>"
+    assert _read_twice(store, "page") == b"<p>second version (sample)</p>"
     store.delete("page")
     assert store.get("page") is None
     store.set("page", b"<p>kept (sample)</p>")
-    assert store.get("page") == b"<p>kept (sample)</p>"
+    assert _read_twice(store, "page") == b"<p>kept (sample)</p>"
     store.clear()
     assert store.get("page") is None
 
@@ -440,15 +447,18 @@ def test_file_store_keeps_the_pages_read_last_in_memory(tmp_path: Path) -> None:
     store.set("page", b"<p>first version (sample)</p>")
     assert store.get("page") == b"<p>first version (sample)</p>"
     path = Path(store.file_for("page"))
+    assert path not in store._hot.pages  # read once: not kept (an article's first view)
+    assert store.get("page") == b"<p>first version (sample)</p>"
     path.unlink()
     assert store.get("page") == b"<p>first version (sample)</p>"  # read from memory
     _a_write_delete_or_clear_drops_the_kept_copy(store)
     # Another store on the same directory (another thread's) shares what is kept.
     store.set("shared", b"<p>shared (sample)</p>")
-    assert store.get("shared") == PageFileCache(str(tmp_path), {}).get("shared")
+    assert _read_twice(store, "shared") == PageFileCache(str(tmp_path), {}).get("shared")
     # An expired page is not served from memory either.
     store.set("brief", b"<p>brief (sample)</p>", timeout=60)
-    assert store.get("brief") is not None
+    assert _read_twice(store, "brief") is not None
+    assert store.file_for("brief") in store._hot.pages
     later = time.time() + 120
     with mock.patch("tidings.site._pagestore.time.time", return_value=later):
         assert store.get("brief") is None
@@ -457,8 +467,26 @@ def test_file_store_keeps_the_pages_read_last_in_memory(tmp_path: Path) -> None:
     small.HOT_BYTES = 100
     for n in range(5):
         small.set(f"p{n}", bytes(40))
-        small.get(f"p{n}")
-    assert small._hot.size <= 100 and len(small._hot.pages) <= 2
+        _read_twice(small, f"p{n}")
+    assert 0 < small._hot.size <= 100 and 0 < len(small._hot.pages) <= 2
+
+
+def test_pages_read_once_are_not_kept_in_memory(tmp_path: Path) -> None:
+    """A stream of pages each read once (first views) neither grows what is kept nor
+    pushes out a page read again; the names read once are themselves bounded."""
+    store = PageFileCache(str(tmp_path), {"TIMEOUT": 60})
+    store.set("popular", b"<p>popular (sample)</p>")
+    _read_twice(store, "popular")
+    for n in range(50):
+        store.set(f"once-{n}", b"<p>once (sample)</p>")
+        assert store.get(f"once-{n}") == b"<p>once (sample)</p>"
+    assert list(store._hot.pages) == [store.file_for("popular")]
+    store._hot.seen.clear()
+    with mock.patch.object(_pagestore._Hot, "SEEN_AT_MOST", 10):
+        for n in range(50):
+            store.set(f"more-{n}", b"<p>once (sample)</p>")
+            store.get(f"more-{n}")
+            assert len(store._hot.seen) <= 10
 
 
 def test_database_store(settings) -> None:
@@ -477,13 +505,13 @@ def test_database_store_keeps_the_pages_read_last_in_memory(
     store = caches.create_connection("pages")
     store.clear()
     store.set("page", b"<p>first version (sample)</p>")
-    assert store.get("page") == b"<p>first version (sample)</p>"
+    assert _read_twice(store, "page") == b"<p>first version (sample)</p>"
     with django_assert_num_queries(0):  # read from memory
         assert store.get("page") == b"<p>first version (sample)</p>"
     _a_write_delete_or_clear_drops_the_kept_copy(store)
     # Another process's deletion reaches this one when the kept copy is due again.
     store.set("shared", b"<p>shared (sample)</p>")
-    assert store.get("shared") is not None
+    assert _read_twice(store, "shared") is not None
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM tidings_page_cache")
     assert store.get("shared") is not None  # still kept here
