@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -38,9 +39,16 @@ def _evidence(article: Article) -> dict[str, object]:
     return data
 
 
-@pytest.mark.django_db(transaction=True)
-def test_engine_is_told_publication_time_and_language() -> None:
+@pytest.fixture
+def fresh_engine() -> Iterator[None]:
     assign.reset_cache()
+    yield
+    assign.reset_cache()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_engine")
+def test_engine_is_told_publication_time_and_language() -> None:
     ids = corpus.ingest_records(RECORDS)
     dated = Article.objects.get(pk=ids["dated-en"])
     undated = Article.objects.get(pk=ids["undated-fr"])
@@ -54,8 +62,5 @@ def test_engine_is_told_publication_time_and_language() -> None:
     # A restarted engine reads the same back.
     assign.reset_cache()
     restored = assign.engine()
-    assert (
-        json.loads(zlib.decompress(restored.article_state(dated.pk)))["day"]
-        == (_evidence(dated)["day"])
-    )
-    assign.reset_cache()
+    restored_day = json.loads(zlib.decompress(restored.article_state(dated.pk)))["day"]
+    assert restored_day == _evidence(dated)["day"]

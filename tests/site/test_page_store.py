@@ -442,12 +442,13 @@ def _a_write_delete_or_clear_drops_the_kept_copy(store: BaseCache) -> None:
     assert store.get("page") is None
 
 
-def test_file_store_keeps_the_pages_read_last_in_memory(tmp_path: Path) -> None:
+def test_file_store_keeps_the_pages_read_again_in_memory(tmp_path: Path) -> None:
     store = PageFileCache(str(tmp_path), {"TIMEOUT": 60})
     store.set("page", b"<p>first version (sample)</p>")
     assert store.get("page") == b"<p>first version (sample)</p>"
     path = Path(store.file_for("page"))
-    assert path not in store._hot.pages  # read once: not kept (an article's first view)
+    # Read once: not kept (an article's first view).
+    assert store.file_for("page") not in store._hot.pages
     assert store.get("page") == b"<p>first version (sample)</p>"
     path.unlink()
     assert store.get("page") == b"<p>first version (sample)</p>"  # read from memory
@@ -469,6 +470,11 @@ def test_file_store_keeps_the_pages_read_last_in_memory(tmp_path: Path) -> None:
         small.set(f"p{n}", bytes(40))
         _read_twice(small, f"p{n}")
     assert 0 < small._hot.size <= 100 and 0 < len(small._hot.pages) <= 2
+    # A page dropped (written again, deleted, expired) no longer counts against it.
+    counted = small._hot.size
+    kept = next(iter(small._hot.pages))
+    small.delete(next(f"p{n}" for n in range(5) if small.file_for(f"p{n}") == kept))
+    assert small._hot.size == counted - 40
 
 
 def test_pages_read_once_are_not_kept_in_memory(tmp_path: Path) -> None:
@@ -497,7 +503,7 @@ def test_database_store(settings) -> None:
     assert store.get("article-page:one") == b"<html>sample</html>"
 
 
-def test_database_store_keeps_the_pages_read_last_in_memory(
+def test_database_store_keeps_the_pages_read_again_in_memory(
     settings, django_assert_num_queries
 ) -> None:
     settings.CACHES = {**settings.CACHES, "pages": page_cache("db", Path("/tmp"))}

@@ -161,6 +161,7 @@ class _Doc:
     lead_tf: np.ndarray
     ent_ids: np.ndarray
     ent_w: np.ndarray
+    name_ids: np.ndarray  # of ent_ids, those that are names (not a sentence-opening word)
     nums: tuple[str, ...]
     ents: tuple[_EntityRow, ...]
     story: int
@@ -278,6 +279,7 @@ class StoryEngine:
             key = term("@" + ent.slug)
             ent_map[key] = ent_map.get(key, 0.0) + ent.weight
         ent_keys = sorted(ent_map)
+        rows = tuple((e.name, e.kind, e.slug, e.weight) for e in ents)
         return _Doc(
             idx=len(self._docs),
             id=article.id,
@@ -292,10 +294,17 @@ class StoryEngine:
             lead_tf=lead_tf,
             ent_ids=np.asarray(ent_keys, np.int32),
             ent_w=np.asarray([math.sqrt(ent_map[k]) for k in ent_keys], np.float32),
+            name_ids=self._name_ids(rows),
             nums=tuple(sorted(numbers(article.title + "\n" + article.text[:3000]))),
-            ents=tuple((e.name, e.kind, e.slug, e.weight) for e in ents),
+            ents=rows,
             story=-1,
         )
+
+    def _name_ids(self, ents: Iterable[_EntityRow]) -> np.ndarray:
+        """The entity keys of ``ents`` that are names: a capitalised word opening a
+        sentence ("Officials", "Sample") is none."""
+        keys = {self._term("@" + slug) for _, kind, slug, _ in ents if kind != WORD}
+        return np.asarray(sorted(keys), np.int32)
 
     def _count(self, doc: _Doc) -> None:
         keys = np.union1d(doc.full_ids, doc.ent_ids)
@@ -475,16 +484,12 @@ class StoryEngine:
             fields["ent"][2],
         )
         # Distinct names both share (a capitalised word opening a sentence is no name).
-        a_names = np.fromiter(
-            (
-                key
-                for _, kind, slug, _ in a.ents
-                if kind != WORD and (key := self._vocab.get("@" + slug)) is not None
-            ),
-            np.int64,
-        )
+        name_parts = [b.name_ids for b in others]
+        name_starts = np.zeros(n, np.int64)
+        np.cumsum([len(x) for x in name_parts[:-1]], out=name_starts[1:])
+        their_names = np.concatenate(name_parts) if name_parts else np.zeros(0, np.int32)
         shared_names = _segment_sum(
-            np.isin(fields["ent"][0], a_names).astype(np.float64), fields["ent"][2], n
+            np.isin(their_names, a.name_ids).astype(np.float64), name_starts, n
         )
         a_nums = set(a.nums)
         shared_nums = np.array([sum(1 for x in b.nums if x in a_nums) for b in others], np.float64)
@@ -976,6 +981,7 @@ class StoryEngine:
             lead_tf=lead_tf,
             ent_ids=np.asarray(keys, np.int32),
             ent_w=np.asarray([math.sqrt(ent_map[k]) for k in keys], np.float32),
+            name_ids=self._name_ids(ents),
             nums=tuple(sorted(str(n) for n in data["nums"])),
             ents=ents,
             story=-1,

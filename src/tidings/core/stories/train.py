@@ -1,11 +1,19 @@
 """Learn the pairwise story model from labelled events and report held-out quality.
 
     python -m tidings.core.stories.train EVENTS.jsonl [--write] [--cv [--splits N]]
+        [--background | --background-at-test]
 
 ``--cv`` reports leave-events-out cross-validation (train on half of the events, test on
 the other half, both directions); ``--splits N`` repeats it over N different halvings and
-prints the mean (one halving of a few hundred articles is a noisy estimate); ``--write`` fits on every event and writes
-``data/pair_model.json``. Only derived coefficients and thresholds are written.
+prints the mean (one halving of a few hundred articles is a noisy estimate); ``--write``
+fits on every event and writes ``data/pair_model.json``. Only derived coefficients and
+thresholds are written.
+
+Features are read with the online document frequencies alone, as the shipped model is
+fitted and run. ``--background`` counts a background table on the training articles and
+reads them with it (``--write`` then ships the table with the model; without it, a table
+shipped earlier is removed); ``--background-at-test`` (with ``--cv``) fits without a
+table and scores with one.
 """
 
 from __future__ import annotations
@@ -301,6 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="with --cv: also draw N-1 other event splits and print the mean of all 2N runs",
     )
     args = parser.parse_args(argv)
+    if args.background_at_test and (args.background or not args.cv):
+        parser.error("--background-at-test goes with --cv and without --background")
     rows = load_jsonl(args.corpus)
     embedder = make_embedder(args.embedder) if args.embedder else None
     if args.cv:
@@ -339,6 +349,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         MODEL_PATH.write_text(model.to_json() + "\n", encoding="utf-8")
         if args.background:
             BACKGROUND_PATH.write_bytes(background.dump())
+        else:
+            BACKGROUND_PATH.unlink(missing_ok=True)  # the model is read without one
         print(dict(zip(FEATURES, model.coef, strict=True)))
         print(f"wrote {MODEL_PATH}")
     return 0
