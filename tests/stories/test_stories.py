@@ -302,7 +302,7 @@ def test_a_story_mate_vouches_for_an_article_of_another_story() -> None:
 
 
 def _mean_row(**values: float) -> np.ndarray:
-    from tidings.core.stories._model import FEATURES, PairModel
+    from tidings.core.stories._model import PairModel
 
     row = np.asarray(PairModel.load().mean, np.float64).copy()
     for name, value in values.items():

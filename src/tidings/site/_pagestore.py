@@ -265,12 +265,11 @@ class _Hot:
 
     A page is kept from its second read on: the names read once are remembered (by
     their hash: a collision only keeps a page one read early; :attr:`SEEN_AT_MOST` at
-    most, forgotten all at once when full). A page read only
-    once -- an article's first view, the usual read of a pre-rendered page -- then
-    neither grows the process's memory (22 KB of fresh memory each: bench web's server
-    took 2.4 page faults per first view when every page read was kept, 0.7 without)
-    nor, in a stream of first views, empties the pages readers open again (32 MB:
-    about 1,450 first views).
+    most, forgotten all at once when full). A page read only once -- an article's first
+    view, the usual read of a pre-rendered page -- then neither grows the process's
+    memory (22 KB of fresh memory each: bench web's server took 2.4 page faults per
+    first view when every page read was kept, 0.7 without) nor, in a stream of first
+    views, empties the pages readers open again (32 MB: about 1,450 first views).
     """
 
     SEEN_AT_MOST = 16_384

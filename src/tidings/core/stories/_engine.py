@@ -439,13 +439,10 @@ class StoryEngine:
 
     def _field(self, docs: Sequence[_Doc], name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Concatenated ids, tf-idf weights and segment starts of one field of ``docs``."""
-        id_parts = [getattr(d, name + "_ids") for d in docs]
-        tf_parts = [getattr(d, name + "_tf" if name != "ent" else "ent_w") for d in docs]
-        lengths = np.fromiter((len(x) for x in id_parts), np.int64, len(id_parts))
-        starts = np.zeros(len(docs), np.int64)
-        np.cumsum(lengths[:-1], out=starts[1:])
-        ids = np.concatenate(id_parts) if id_parts else np.zeros(0, np.int32)
-        tf = np.concatenate(tf_parts) if tf_parts else np.zeros(0, np.float32)
+        ids, starts = _segments([getattr(d, name + "_ids") for d in docs], np.int32)
+        tf, _ = _segments(
+            [getattr(d, name + "_tf" if name != "ent" else "ent_w") for d in docs], np.float32
+        )
         return ids, tf * self._idf(ids), starts
 
     def _query(self, doc: _Doc, name: str) -> tuple[np.ndarray, np.ndarray, float]:
@@ -484,10 +481,7 @@ class StoryEngine:
             fields["ent"][2],
         )
         # Distinct names both share (a capitalised word opening a sentence is no name).
-        name_parts = [b.name_ids for b in others]
-        name_starts = np.zeros(n, np.int64)
-        np.cumsum([len(x) for x in name_parts[:-1]], out=name_starts[1:])
-        their_names = np.concatenate(name_parts) if name_parts else np.zeros(0, np.int32)
+        their_names, name_starts = _segments([b.name_ids for b in others], np.int32)
         shared_names = _segment_sum(
             np.isin(their_names, a.name_ids).astype(np.float64), name_starts, n
         )
@@ -997,6 +991,15 @@ def shared_reason(mine: Iterable[tuple[str, str, str]], theirs: Collection[str])
     if not common:
         return None
     return "Also about " + ", ".join(e[0] for e in common[:2])
+
+
+def _segments(parts: Sequence[np.ndarray], dtype: type) -> tuple[np.ndarray, np.ndarray]:
+    """``parts`` end to end, and where each begins (the segments of :func:`_segment_sum`)."""
+    lengths = np.fromiter((len(x) for x in parts), np.int64, len(parts))
+    starts = np.zeros(len(parts), np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    joined = np.concatenate(parts) if parts else np.zeros(0, dtype)
+    return joined, starts
 
 
 def _segment_sum(values: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:

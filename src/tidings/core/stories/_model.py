@@ -255,7 +255,7 @@ class PairModel:
     def within_bounds(self, features: np.ndarray) -> np.ndarray:
         """``features`` held within what the model was fitted on (:attr:`bounds`): a
         linear model says nothing past it. Two outlets' near-copies share more names
-        (entity cosine 0.94) than all but one in a thousand training pairs (0.72), and
+        (entity cosine 0.94) than all but one in a thousand training pairs (0.71), and
         the fitted weight against shared names, carried that far, kept them apart."""
         if self.bounds is None:
             return features
