@@ -21,7 +21,9 @@ the drift into their ratio.
 The article page is measured three ways, each over its own articles:
 
 - first views: articles nobody has opened yet, whose pages the worker pre-rendered
-  (the common case: an article opened after ingestion);
+  (the common case: an article opened after ingestion); a stored page is answered
+  in front of Django's middleware (``tidings.site.front``), the bare view through
+  all of it;
 - repeat views: a hot set of 50 articles, each already read (popular articles);
 - not pre-rendered: the same first views on a server whose page store starts
   empty (PAGE_CACHE=memory), so every page is rendered in the request -- the

@@ -36,9 +36,9 @@ from typing import Any, cast
 
 from a2wsgi import WSGIMiddleware
 from a2wsgi.wsgi import build_environ
-from django.core.wsgi import get_wsgi_application
 
 from tidings.core import config
+from tidings.web import WSGIApp, make_wsgi_application
 
 #: Where the AI endpoints live (``tidings.aiweb.urls``).
 WAIT_PREFIX = "/ai/"
@@ -47,7 +47,6 @@ _READS = frozenset({"GET", "HEAD"})
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 log = logging.getLogger("tidings.web")
 _FAILED = (500, [(b"content-type", b"text/plain; charset=utf-8")], [b"Server error"])
@@ -112,7 +111,7 @@ def _close(result: object) -> None:
 
 def make_application() -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     """The site as an ASGI application (Django set up from the current settings)."""
-    site = get_wsgi_application()
+    site = make_wsgi_application()
     reads = _Reads(site, config.read("WEB_THREADS"))
     waits = WSGIMiddleware(site, workers=config.read("WEB_WAIT_THREADS"))  # type: ignore[arg-type]
 

@@ -2,7 +2,7 @@
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+from tidings.web import make_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidings.web.settings")
-application = get_wsgi_application()
+application = make_wsgi_application()
