@@ -113,6 +113,23 @@ def test_stamp_follows_every_visible_change(article, reader, other):
     assert _thread.thread_stamp(article) == stamps[-1]  # stable while nothing changes
 
 
+def test_stamp_follows_changes_that_balance_out(article, reader, other):
+    a = Comment.objects.create(article=article, author=reader, body="a", body_html="a", score=2)
+    b = Comment.objects.create(
+        article=article, author=other, body="b", body_html="b", status=Comment.Status.HIDDEN
+    )
+    stamps = [_thread.thread_stamp(article)]
+    # A like moves from one comment to the other: the total stays.
+    Comment.objects.filter(pk=a.pk).update(score=1)
+    Comment.objects.filter(pk=b.pk).update(score=1)
+    stamps.append(_thread.thread_stamp(article))
+    # Two comments swap statuses: every count stays.
+    Comment.objects.filter(pk=a.pk).update(status=Comment.Status.HIDDEN)
+    Comment.objects.filter(pk=b.pk).update(status=Comment.Status.PUBLISHED)
+    stamps.append(_thread.thread_stamp(article))
+    assert len(set(stamps)) == len(stamps)
+
+
 def test_stamp_gives_the_thread_its_count(rf, article, reader, other, django_assert_num_queries):
     _fill(article, [reader, other], 4)
     Comment.objects.filter(body="c0").update(status=Comment.Status.HIDDEN)

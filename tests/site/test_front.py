@@ -7,6 +7,7 @@ import io
 import logging
 import re
 import sys
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core import signals
 from django.core.cache import caches
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from django.test import override_settings
 from django.utils import timezone
 
@@ -26,6 +28,17 @@ from .factories import make_article, make_related, make_source, make_story
 pytestmark = pytest.mark.django_db
 
 _TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*"')
+
+
+@pytest.fixture(autouse=True)
+def _connections_stay_open() -> Iterator[None]:
+    """As Django's test client: a request's end would otherwise close the connection the
+    test's transaction lives on."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
