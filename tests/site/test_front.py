@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import pytest
 from django.conf import settings
@@ -266,3 +267,15 @@ def test_the_served_application_answers_stored_pages_in_front(page: Article) -> 
     again = _call(app, _environ(page.get_absolute_url()))
     assert first[0] == again[0] == "200 OK"
     assert _TOKEN.sub(b"", first[2]) == _TOKEN.sub(b"", again[2])
+
+
+def test_a_slug_in_another_script_is_answered_in_front(front: StoredPages, site: _Site) -> None:
+    art = make_article(make_source("Kyma"), "Λιμάνι της Σκέρροου ξανανοίγει (sample)")
+    url = art.get_absolute_url()
+    assert "%" in url  # the slug keeps its letters, percent-encoded
+    # What a WSGI server puts in PATH_INFO: the decoded bytes, read as Latin-1.
+    path = unquote_to_bytes(url).decode("latin-1")
+    assert _call(site, _environ(path))[0] == "200 OK"
+    status, _, body = _call(front, _environ(path))
+    assert status == "200 OK" and "Λιμάνι".encode() in body
+    assert site.calls == 1

@@ -64,9 +64,10 @@ def _not_called(request: Any) -> Any:
     raise AssertionError("the middleware's own get_response is never called here")
 
 
-def _article_route() -> re.Pattern[str]:
-    """The article page's address as a pattern of ``request.path_info``, made from the
-    site's own URL configuration (and checked against its resolver)."""
+def _article_route() -> tuple[str, re.Pattern[str]]:
+    """The article page's address as a pattern of ``request.path_info`` and the fixed
+    start of it, made from the site's own URL configuration (and checked against its
+    resolver)."""
     sample = reverse("article", kwargs={"article_id": _ID, "slug": _SLUG})
     match = resolve(sample)
     if match.func is not views.article or sample.count(_ID) != 1 or sample.count(_SLUG) != 1:
@@ -74,9 +75,8 @@ def _article_route() -> re.Pattern[str]:
     head, rest = sample.split(_ID)
     middle, tail = rest.split(_SLUG)
     # Both are matched as ``str`` path segments (any characters but a slash).
-    return re.compile(
-        f"{re.escape(head)}(?P<article_id>[^/]+){re.escape(middle)}(?P<slug>[^/]+){re.escape(tail)}"
-    )
+    pattern = f"(?P<article_id>[^/]+){re.escape(middle)}(?P<slug>[^/]+){re.escape(tail)}"
+    return head, re.compile(re.escape(head) + pattern)
 
 
 class StoredPages:
@@ -88,8 +88,7 @@ class StoredPages:
         if not self.active:
             log.info("stored article pages go through the whole stack: other middleware")
             return
-        self.route = _article_route()
-        self.prefix = self.route.pattern.split("(", 1)[0].replace("\\", "")
+        self.prefix, self.route = _article_route()
         # Made as the handler makes them, once: they read their settings when made.
         self.security = SecurityMiddleware(_not_called)
         self.common = CommonMiddleware(_not_called)

@@ -3,8 +3,10 @@
 The site is a synchronous Django application. Under Django's own ASGI handler every
 request runs in a thread of its own, so each one opens its database connection again
 (SQLite: about 1 ms), and a streamed response (the AI panel's events) is gathered
-whole before it is sent. The WSGI application is served instead from fixed pools of
-threads: they keep their connections, and streams go out as they are made.
+whole before it is sent. The WSGI application (``tidings.web.make_wsgi_application``:
+stored article pages answered in front of Django's stack) is served instead from
+fixed pools of threads: they keep their connections, and streams go out as they are
+made.
 
 Two pools, so that neither kind of request stalls the other:
 
