@@ -625,23 +625,25 @@ def public_page_key(article_id: str, full_path: str) -> str:
     return _page_key(article_id, found.stamp, found.thread, full_path)
 
 
-def _page_key(article_id: str, stamp: str, thread: str, full_path: str) -> str:
+def _page_key(
+    article_id: str, stamp: str, thread: str, full_path: str, remember: bool = True
+) -> str:
     """The key holds everything the page shows that can change: the article's stamp
     (body, story, copies, related cards, source), the comment thread's, the path
     with its comment order and page, and the section navigation. Nothing
     reader-specific is stored: the
     CSRF token, the site's origin and the ages are put back per request.
     """
-    nav = _section_names()  # the section links every page shows
+    nav = _section_names(remember)  # the section links every page shows
     parts = f"{article_id}|{stamp}|{thread}|{full_path}|{nav}"
     return "article-page:" + hashlib.md5(parts.encode(), usedforsecurity=False).hexdigest()
 
 
-def _section_names() -> str:
+def _section_names(remember: bool = True) -> str:
     """The sections' names as a page key holds them; kept with the stamps while the
-    database does not change (reading the shared cache cost a fifth of a stored page's
-    key)."""
-    memo = _memo(router.db_for_read(Article))
+    database does not change, when ``remember`` (reading the shared cache cost a fifth
+    of a stored page's key)."""
+    memo = _memo(router.db_for_read(Article)) if remember else None
     if memo is not None and memo.nav is not None:
         return memo.nav
     nav = "|".join(name for name, _ in categories())
@@ -681,11 +683,14 @@ def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
         return _render_article(request, art, f"{request.scheme}://{request.get_host()}")
     # A logged-out reader's page usually comes from the page store: its key needs
     # one row: a few columns and the comment thread's stamp.
-    if (found := _page_stamp(article_id, remember=RENDERING not in request.META)) is None:
+    # A page rendered ahead of readers keeps nothing (see ``_memo``): a worker renders
+    # each page once, and on PostgreSQL remembering would start a change listener.
+    remember = RENDERING not in request.META
+    if (found := _page_stamp(article_id, remember)) is None:
         raise Http404("No article with that id")
     if slug != (canonical := found.slug):
         return redirect("article", article_id, canonical, permanent=True)
-    page_key, origin, stored = _public_page(request, article_id, found)
+    page_key, origin, stored = _public_page(request, article_id, found, remember)
     if stored is None:
         # Rendered once for every logged-out reader: the origin stays a slot.
         full = _with_comment_count(
@@ -700,11 +705,12 @@ def article(request: HttpRequest, article_id: str, slug: str) -> HttpResponse:
 
 
 def _public_page(
-    request: HttpRequest, article_id: str, found: _PageStamp
+    request: HttpRequest, article_id: str, found: _PageStamp, remember: bool = True
 ) -> tuple[str, str, bytes | None]:
     """A public article page's key, the request's origin and the page as stored (None
     when the store does not hold it)."""
-    page_key = _page_key(article_id, found.stamp, found.thread, request.get_full_path())
+    full_path = request.get_full_path()
+    page_key = _page_key(article_id, found.stamp, found.thread, full_path, remember)
     stored: bytes | None = caches["pages"].get(page_key)
     return page_key, f"{request.scheme}://{request.get_host()}", stored
 
