@@ -9,6 +9,7 @@ import re
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -22,6 +23,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from tidings.news.models import Article
+from tidings.site._pagestore import page_cache
 from tidings.site.front import FRONT_OF_MIDDLEWARE, StoredPages
 
 from .factories import make_article, make_related, make_source, make_story
@@ -256,6 +258,11 @@ def test_the_front_stands_in_for_the_sites_middleware_only() -> None:
     extra = [*FRONT_OF_MIDDLEWARE, "django.middleware.locale.LocaleMiddleware"]
     with override_settings(MIDDLEWARE=extra):
         assert not StoredPages(WSGIHandler()).active
+
+
+def test_without_a_page_store_nothing_is_asked_in_front(settings: Any) -> None:
+    settings.CACHES = {**settings.CACHES, "pages": page_cache("none", Path("unused"))}
+    assert not StoredPages(WSGIHandler()).active
 
 
 def test_the_served_application_answers_stored_pages_in_front(page: Article) -> None:

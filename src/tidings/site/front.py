@@ -32,6 +32,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core import signals
+from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
 from django.core.exceptions import SuspiciousOperation
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_script_name
 from django.http import HttpResponse
@@ -84,9 +86,13 @@ class StoredPages:
 
     def __init__(self, site: WSGIApp) -> None:
         self.site = site
-        self.active = tuple(settings.MIDDLEWARE) == FRONT_OF_MIDDLEWARE
+        # Under other middleware, or with no page store (``PAGE_CACHE=none``: every
+        # request would be asked here first for nothing).
+        self.active = tuple(settings.MIDDLEWARE) == FRONT_OF_MIDDLEWARE and not isinstance(
+            caches["pages"], DummyCache
+        )
         if not self.active:
-            log.info("stored article pages go through the whole stack: other middleware")
+            log.info("article pages go through the whole stack: other middleware or no store")
             return
         self.prefix, self.route = _article_route()
         # Made as the handler makes them, once: they read their settings when made.
