@@ -114,20 +114,34 @@ def test_stamp_follows_every_visible_change(article, reader, other):
 
 
 def test_stamp_follows_changes_that_balance_out(article, reader, other):
-    a = Comment.objects.create(article=article, author=reader, body="a", body_html="a", score=2)
-    b = Comment.objects.create(
-        article=article, author=other, body="b", body_html="b", status=Comment.Status.HIDDEN
-    )
+    """Changes a sum of linear terms misses: a like moved between comments whose ids are
+    in proportion (ids 10k and 15k: 3 likes on one -> 2 on the other), and two comments
+    swapping statuses where id times (2 likes + 1) is the same (ids 3k and k)."""
+    k = 1_000_003
+
+    def comment(pk: int, author, score: int, status: str) -> Comment:
+        return Comment.objects.create(
+            pk=pk, article=article, author=author, body="c", body_html="c", score=score,
+            status=status,
+        )  # fmt: skip
+
+    a = comment(10 * k, reader, 3, Comment.Status.PUBLISHED)
+    b = comment(15 * k, other, 0, Comment.Status.PUBLISHED)
     stamps = [_thread.thread_stamp(article)]
-    # A like moves from one comment to the other: the total stays.
-    Comment.objects.filter(pk=a.pk).update(score=1)
-    Comment.objects.filter(pk=b.pk).update(score=1)
+    Comment.objects.filter(pk=a.pk).update(score=0)
+    Comment.objects.filter(pk=b.pk).update(score=2)
     stamps.append(_thread.thread_stamp(article))
-    # Two comments swap statuses: every count stays.
-    Comment.objects.filter(pk=a.pk).update(status=Comment.Status.HIDDEN)
-    Comment.objects.filter(pk=b.pk).update(status=Comment.Status.PUBLISHED)
+    c = comment(3 * k, reader, 0, Comment.Status.PUBLISHED)
+    d = comment(k, other, 1, Comment.Status.HIDDEN)
+    stamps.append(_thread.thread_stamp(article))
+    Comment.objects.filter(pk=c.pk).update(status=Comment.Status.HIDDEN)
+    Comment.objects.filter(pk=d.pk).update(status=Comment.Status.PUBLISHED)
     stamps.append(_thread.thread_stamp(article))
     assert len(set(stamps)) == len(stamps)
+    # Changed back: the thread shows what it showed, and its stamp is the same again.
+    Comment.objects.filter(pk=c.pk).update(status=Comment.Status.PUBLISHED)
+    Comment.objects.filter(pk=d.pk).update(status=Comment.Status.HIDDEN)
+    assert _thread.thread_stamp(article) == stamps[2]
 
 
 def test_stamp_gives_the_thread_its_count(rf, article, reader, other, django_assert_num_queries):

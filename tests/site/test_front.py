@@ -260,6 +260,26 @@ def test_the_front_stands_in_for_the_sites_middleware_only() -> None:
         assert not StoredPages(WSGIHandler()).active
 
 
+def test_a_refused_user_agent_is_refused_by_the_stack_without_a_failure_in_front(
+    front: StoredPages,
+    site: _Site,
+    page: Article,
+    settings: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _stored(front, site, page)
+    settings.DISALLOWED_USER_AGENTS = [re.compile("badbot")]
+    with caplog.at_level(logging.ERROR, logger="tidings.site.front"):
+        status, _, _ = _call(front, _environ(page.get_absolute_url(), user_agent="badbot/1"))
+    assert status == "403 Forbidden" and site.calls == 2
+    assert not [r for r in caplog.records if r.name == "tidings.site.front"]
+
+
+def test_with_the_csrf_secret_in_the_session_nothing_is_asked_in_front(settings: Any) -> None:
+    settings.CSRF_USE_SESSIONS = True
+    assert not StoredPages(WSGIHandler()).active
+
+
 def test_without_a_page_store_nothing_is_asked_in_front(settings: Any) -> None:
     settings.CACHES = {**settings.CACHES, "pages": page_cache("none", Path("unused"))}
     assert not StoredPages(WSGIHandler()).active
@@ -270,19 +290,49 @@ def test_the_served_application_answers_stored_pages_in_front(page: Article) -> 
 
     app = make_wsgi_application()
     assert isinstance(app, StoredPages) and app.active
+    site = _Site()
+    site.handler = app.site  # type: ignore[assignment]
+    app.site = site
     first = _call(app, _environ(page.get_absolute_url()))
     again = _call(app, _environ(page.get_absolute_url()))
     assert first[0] == again[0] == "200 OK"
+    assert site.calls == 1  # the first view rendered by the site, the second in front
     assert _TOKEN.sub(b"", first[2]) == _TOKEN.sub(b"", again[2])
 
 
-def test_a_slug_in_another_script_is_answered_in_front(front: StoredPages, site: _Site) -> None:
-    art = make_article(make_source("Kyma"), "Λιμάνι της Σκέρροου ξανανοίγει (sample)")
+@pytest.mark.parametrize(
+    "title", ["Λιμάνι της Σκέρροου ξανανοίγει (sample)", "Die Straße nach Skerrow (sample)"]
+)
+def test_a_slug_beyond_ascii_is_answered_in_front_and_passed_on_intact(
+    front: StoredPages, site: _Site, title: str
+) -> None:
+    art = make_article(make_source("Kyma"), title)
     url = art.get_absolute_url()
     assert "%" in url  # the slug keeps its letters, percent-encoded
     # What a WSGI server puts in PATH_INFO: the decoded bytes, read as Latin-1.
     path = unquote_to_bytes(url).decode("latin-1")
-    assert _call(site, _environ(path))[0] == "200 OK"
+    # Not stored yet: the front passes the request on as it came (the site decodes it).
+    status, _, body = _call(front, _environ(path))
+    assert status == "200 OK" and title.split()[0].encode() in body
+    assert site.calls == 1
+    status, _, body = _call(front, _environ(path))  # stored now
+    assert status == "200 OK" and title.split()[0].encode() in body
+    assert site.calls == 1
+    # A wrong slug goes to the canonical address, also when passed on.
+    wrong = unquote_to_bytes(url.rsplit("/", 1)[0] + "/άλλο").decode("latin-1")
+    status, headers, _ = _call(front, _environ(wrong))
+    assert status == "301 Moved Permanently" and dict(headers)["Location"] == url
+    assert site.calls == 2
+
+
+def test_a_page_rendered_ahead_of_readers_is_answered_in_front(
+    front: StoredPages, site: _Site
+) -> None:
+    from tidings.site.prerender import render_public_page
+
+    art = make_article(make_source("Kyma"), "Λιμάνι της Σκέρροου ξανανοίγει (sample)")
+    assert render_public_page(art.get_absolute_url()) == 200
+    path = unquote_to_bytes(art.get_absolute_url()).decode("latin-1")
     status, _, body = _call(front, _environ(path))
     assert status == "200 OK" and "Λιμάνι".encode() in body
-    assert site.calls == 1
+    assert site.calls == 0  # from the store the worker filled

@@ -29,10 +29,11 @@ WHOLE_THREAD = 200
 _GONE = (Comment.Status.DELETED, Comment.Status.REMOVED)
 # The comment columns a thread's stamp aggregates.
 _STAMPED = ("id", "status", "edited_at", "score")
-# What a thread's stamp mixes each comment's id, status and likes with (``stamp_query``):
-# a prime below 2**31, and a weight per status below 2**23.
+# What a thread's stamp mixes each comment's id, status and likes with (``_mixed``): a
+# prime below 2**31 and constants below it, so that no product leaves 63 bits.
 _MIX_PRIME = 2_147_483_647
-_STATUS_WEIGHTS = (1_000_003, 2_000_029, 3_000_017, 4_000_037, 5_000_011)
+_STATUS_WEIGHTS = (1_103_515_245, 1_664_525, 22_695_477, 134_775_813, 1_140_671_485)
+_LIKE_WEIGHT, _MIX_OFFSET = 1_812_433_253, 12_345
 # A target's published comment count, when already known (see ``thread_stamp``).
 COUNT_ATTR = "_tidings_comment_count"
 
@@ -152,6 +153,24 @@ def stamp_of(kind: str, pk: str) -> tuple[str, int]:
     return thread_stamp_from(row)
 
 
+def _mixed(col: dict[str, str]) -> str:
+    """SQL for one comment's number in the thread stamp: ``y**3 mod p`` of ``y = id * w +
+    likes * k + c mod p`` (``w`` by status). The cube leaves no change that cancels
+    another by its form: a sum of linear terms did (a comment's like moved to one with
+    a proportional id; two comments swapping statuses), so a thread changed back and
+    forth could show an earlier page. Two states of a thread share a sum only by chance.
+    (``%%``: the query is formatted with its parameter.)"""
+    p = _MIX_PRIME
+    weight = " ".join(
+        f"WHEN '{status.value}' THEN {w}"
+        for status, w in zip(Comment.Status, _STATUS_WEIGHTS, strict=True)
+    )
+    ident = f"(CAST({col['id']} AS BIGINT) %% {p}) * (CASE {col['status']} {weight} ELSE 1 END)"
+    likes = f"(CAST({col['score']} AS BIGINT) %% {p}) * {_LIKE_WEIGHT}"
+    y = f"(({ident} %% {p}) + ({likes} %% {p}) + {_MIX_OFFSET}) %% {p}"
+    return f"{y} * {y} %% {p} * {y} %% {p}"
+
+
 def thread_stamp_from(row: Sequence[Any]) -> tuple[str, int]:
     """The stamp and published count of a ``stamp_query`` row."""
     return repr(tuple(row)), int(row[0] or 0)
@@ -163,17 +182,16 @@ def stamp_query(kind: str, db: str) -> str:
 
     The published count (first), the number of comments, the newest id, the latest
     edit, and a sum over the comments of a number made from each one's id, status and
-    likes (modulo :data:`_MIX_PRIME`): a new comment, an edit, a like, or publishing,
-    hiding, deleting or removing one changes it, and two changes between two reads
-    cancel out only by chance (about one in two billion). Columns are named ``cs0``,
-    ``cs1``... so that the site can join the row to its own (the page key of an
-    article is one query). A renamed or newly banned author is not part of it: a
-    page cached under this stamp must also expire (the page's own max-age is enough).
+    likes (:func:`_mixed`): a new comment, an edit, or a like, a publishing, hiding,
+    deleting or removing changes it. Columns are named ``cs0``, ``cs1``... so that the
+    site can join the row to its own (the page key of an article is one query). A
+    renamed or newly banned author is not part of it: a page cached under this stamp
+    must also expire (the page's own max-age is enough).
 
     Per status, a count, an id sum, the newest id, the latest post and edit and a
-    like total (30 aggregates) took twice as long to read (bench web's database, with
-    the article's own columns: 85-115 -> 48-63 us) and missed a like moved from one
-    comment to another.
+    like total (30 aggregates) took longer to read (the article page's key query on
+    bench web's database, the three forms interleaved: 148 us; a linear sum 84 us;
+    this 90 us) and missed a like moved from one comment to another.
     """
     # Plain SQL: building this query through the ORM costs ten times more than
     # running it, and it runs on every logged-out view of an article.
@@ -181,24 +199,13 @@ def stamp_query(kind: str, db: str) -> str:
     field = Comment._meta.get_field(kind)
     assert isinstance(field, models.ForeignKey)
     col = {name: quote(Comment._meta.get_field(name).column) for name in _STAMPED}  # type: ignore[union-attr, arg-type]
-    weight = " ".join(
-        f"WHEN '{status.value}' THEN {w}"
-        for status, w in zip(Comment.Status, _STATUS_WEIGHTS, strict=True)
-    )
-    # Each factor is below _MIX_PRIME before it is multiplied: no product leaves 63 bits.
-    # (``%%``: the query is formatted with its parameter.)
-    mod = f"%% {_MIX_PRIME}"
-    mixed = (
-        f"({col['id']} {mod}) * (CASE {col['status']} {weight} ELSE 1 END) {mod}"
-        f" * ((2 * {col['score']} + 1) {mod}) {mod}"
-    )
     published = Comment.Status.PUBLISHED.value
     aggregates = [
         f"COUNT(CASE WHEN {col['status']} = '{published}' THEN 1 END)",
         "COUNT(*)",
         f"MAX({col['id']})",
         f"MAX({col['edited_at']})",
-        f"SUM({mixed})",
+        f"SUM({_mixed(col)})",
     ]
     named = ", ".join(f"{expr} AS cs{i}" for i, expr in enumerate(aggregates))
     return f"SELECT {named} FROM {quote(Comment._meta.db_table)} WHERE {quote(field.column)} = %(target)s"

@@ -35,14 +35,14 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core import signals
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.handlers.wsgi import WSGIHandler, WSGIRequest, get_script_name
 from django.http import HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.common import CommonMiddleware
 from django.middleware.csrf import CsrfViewMiddleware
 from django.middleware.security import SecurityMiddleware
-from django.urls import resolve, reverse, set_script_prefix
+from django.urls import get_script_prefix, resolve, reverse, set_script_prefix
 
 from tidings.site import views
 from tidings.web import WSGIApp
@@ -72,7 +72,10 @@ def _article_route() -> tuple[str, re.Pattern[str]]:
     """The article page's address as a pattern of ``request.path_info`` and the fixed
     start of it, made from the site's own URL configuration (and checked against its
     resolver)."""
-    sample = reverse("article", kwargs={"article_id": _ID, "slug": _SLUG})
+    # As ``path_info``: without the script prefix of whichever request this thread served.
+    sample = "/" + reverse("article", kwargs={"article_id": _ID, "slug": _SLUG}).removeprefix(
+        get_script_prefix()
+    )
     match = resolve(sample)
     if match.func is not views.article or sample.count(_ID) != 1 or sample.count(_SLUG) != 1:
         raise LookupError(f"the article page is not at {sample}")
@@ -88,10 +91,13 @@ class StoredPages:
 
     def __init__(self, site: WSGIApp) -> None:
         self.site = site
-        # Under other middleware, or with no page store (``PAGE_CACHE=none``: every
+        # Under other middleware, with the CSRF secret in the session (read by the
+        # session middleware), or with no page store (``PAGE_CACHE=none``: every
         # request would be asked here first for nothing).
-        self.active = tuple(settings.MIDDLEWARE) == FRONT_OF_MIDDLEWARE and not isinstance(
-            caches["pages"], DummyCache
+        self.active = (
+            tuple(settings.MIDDLEWARE) == FRONT_OF_MIDDLEWARE
+            and not settings.CSRF_USE_SESSIONS
+            and not isinstance(caches["pages"], DummyCache)
         )
         if not self.active:
             log.info("article pages go through the whole stack: other middleware or no store")
@@ -127,14 +133,16 @@ class StoredPages:
         """The response to a stored public article page, as the whole stack gives it;
         None for any other request (nothing is then answered nor kept)."""
         set_script_prefix(get_script_name(environ))
-        request = WSGIRequest(environ)
+        # A copy: a request is made from it by changing it (its path decoded, what the
+        # middleware read put in), and the site must get it as the server gave it.
+        request = WSGIRequest(environ.copy())
         if (match := self.route.fullmatch(request.path_info)) is None:
             return None
         signals.request_started.send(sender=WSGIHandler, environ=environ)
         try:
             response = self._respond(request, match["article_id"], match["slug"])
-        except SuspiciousOperation:
-            response = None  # a host not allowed: the stack answers 400 and logs it
+        except (SuspiciousOperation, PermissionDenied):
+            response = None  # a host or user agent refused: the stack answers and logs it
         except Exception:
             log.exception("a stored article page failed; the site answers instead")
             response = None

@@ -18,6 +18,7 @@ import time
 from datetime import datetime, timedelta
 from io import BytesIO
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.core.handlers.base import BaseHandler
@@ -60,7 +61,9 @@ def render_public_page(path: str) -> int:
     """GET ``path`` as a logged-out reader would, storing the page; the HTTP status."""
     environ: dict[str, Any] = {
         "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
+        # As a server puts it: the path's bytes, unquoted, read as Latin-1 (a slug in
+        # another script is percent-encoded in ``path``).
+        "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
         "SCRIPT_NAME": "",
         "QUERY_STRING": "",
         "SERVER_NAME": _host(),

@@ -469,7 +469,7 @@ class _Memo:
     version: tuple[Any, ...]
     stamps: dict[str, _PageStamp] = field(default_factory=dict)
     pages: dict[tuple[str, str], tuple[float, bytes]] = field(default_factory=dict)
-    nav: str | None = None  # the section names (``_section_names``)
+    nav: tuple[float, str] | None = None  # the section names and until when (``_section_names``)
 
 
 _REMEMBERED: weakref.WeakKeyDictionary[Any, _Memo] = weakref.WeakKeyDictionary()
@@ -641,14 +641,16 @@ def _page_key(
 
 def _section_names(remember: bool = True) -> str:
     """The sections' names as a page key holds them; kept with the stamps while the
-    database does not change, when ``remember`` (reading the shared cache cost a fifth
-    of a stored page's key)."""
+    database does not change, for :data:`KEPT_PAGE_SECONDS` at most (the shared cache
+    keeps a list for minutes: a quiet database would keep it for ever), when
+    ``remember`` (reading the shared cache cost a fifth of a stored page's key)."""
     memo = _memo(router.db_for_read(Article)) if remember else None
-    if memo is not None and memo.nav is not None:
-        return memo.nav
+    now = time.monotonic()
+    if memo is not None and memo.nav is not None and memo.nav[0] > now:
+        return memo.nav[1]
     nav = "|".join(name for name, _ in categories())
     if memo is not None:
-        memo.nav = nav
+        memo.nav = (now + KEPT_PAGE_SECONDS, nav)
     return nav
 
 
