@@ -20,6 +20,7 @@ from django.core.cache import caches
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from django.test import override_settings
+from django.urls import set_script_prefix
 from django.utils import timezone
 
 from tidings.news.models import Article
@@ -36,12 +37,14 @@ _TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*"')
 @pytest.fixture(autouse=True)
 def _connections_stay_open() -> Iterator[None]:
     """As Django's test client: a request's end would otherwise close the connection the
-    test's transaction lives on."""
+    test's transaction lives on; and a request's script prefix (the thread's) would
+    outlive the test."""
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+    set_script_prefix("/")
 
 
 @pytest.fixture
@@ -137,6 +140,23 @@ def test_a_stored_page_is_answered_as_the_stack_answers_it(
     assert {"X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy", "ETag"} <= names
     # A reader without a valid secret is given one, by the front as by the stack.
     assert ("Set-Cookie" in names) == (cookie != "csrftoken=" + "a1B2" * 8)
+
+
+def test_a_site_mounted_under_a_prefix_is_answered_in_front_as_by_the_stack(
+    front: StoredPages, site: _Site, page: Article
+) -> None:
+    url = page.get_absolute_url()
+
+    def mounted() -> dict[str, Any]:
+        environ = _environ(url)
+        environ["SCRIPT_NAME"] = "/news"
+        return environ
+
+    assert _call(site, mounted())[0] == "200 OK"  # stored
+    by_front = _call(front, mounted())
+    assert site.calls == 1
+    assert _comparable(by_front) == _comparable(_call(site, mounted()))
+    assert b'href="/news/article/' in by_front[2]  # its links under the prefix
 
 
 def test_a_matching_etag_gets_a_304_from_the_front(
