@@ -159,6 +159,16 @@ def test_a_site_mounted_under_a_prefix_is_answered_in_front_as_by_the_stack(
     assert b'href="/news/article/' in by_front[2]  # its links under the prefix
 
 
+def test_a_front_made_after_a_prefixed_request_still_finds_article_pages(
+    site: _Site, page: Article
+) -> None:
+    url = page.get_absolute_url()
+    set_script_prefix("/news/")  # what the thread's last request left
+    front = StoredPages(site)
+    assert front.active and front.prefix == "/article/"
+    assert front.route.fullmatch(url) is not None
+
+
 def test_a_matching_etag_gets_a_304_from_the_front(
     front: StoredPages, site: _Site, page: Article
 ) -> None:
