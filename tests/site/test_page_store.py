@@ -42,27 +42,13 @@ from tidings.site._pagestore import (
 )
 from tidings.site.views import public_page_key
 
-from .factories import make_article, make_related, make_source, make_story
+from .factories import make_article, make_related, make_source
 
 pytestmark = pytest.mark.django_db
 
 # The page key: its columns and the comment-thread stamp, joined (one query); on SQLite
 # none at all while the database has not changed since the key was last read.
 STORED_VIEW_QUERIES = 0 if connection.vendor == "sqlite" else 1
-
-
-@pytest.fixture
-def page() -> Article:
-    wire, herald = make_source("Meridian Wire"), make_source("Harbour Herald")
-    art = make_article(
-        wire,
-        "Lighthouse keepers return to Skerrow (sample)",
-        published_at=timezone.now() - timedelta(minutes=10),
-    )
-    other = make_article(herald, "Skerrow light relit after ten years (sample)")
-    make_story([art, other])
-    make_related(art, other, 0)
-    return art
 
 
 def test_ages_are_recomputed_when_served() -> None:
