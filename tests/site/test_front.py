@@ -8,7 +8,6 @@ import logging
 import re
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -21,13 +20,12 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from django.test import override_settings
 from django.urls import set_script_prefix
-from django.utils import timezone
 
 from tidings.news.models import Article
 from tidings.site._pagestore import page_cache
 from tidings.site.front import FRONT_OF_MIDDLEWARE, StoredPages
 
-from .factories import make_article, make_related, make_source, make_story
+from .factories import make_article, make_source
 
 pytestmark = pytest.mark.django_db
 
@@ -45,20 +43,6 @@ def _connections_stay_open() -> Iterator[None]:
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
     set_script_prefix("/")
-
-
-@pytest.fixture
-def page() -> Article:
-    wire, herald = make_source("Meridian Wire"), make_source("Harbour Herald")
-    art = make_article(
-        wire,
-        "Lighthouse keepers return to Skerrow (sample)",
-        published_at=timezone.now() - timedelta(minutes=10),
-    )
-    other = make_article(herald, "Skerrow light relit after ten years (sample)")
-    make_story([art, other])
-    make_related(art, other, 0)
-    return art
 
 
 class _Site:
@@ -246,10 +230,14 @@ def test_a_request_in_front_starts_and_finishes_as_in_the_stack(
         _call(front, _environ(page.get_absolute_url(), query="x=1"))  # by the site
         # The front's request ends before the site's starts.
         assert seen == ["started", "finished", "started", "finished"]
+        seen.clear()
+        # A signed-in reader's page is never the front's: not even started there.
+        _call(front, _environ(page.get_absolute_url(), cookie="sessionid=abc"))
+        assert seen == ["started", "finished"]
     finally:
         signals.request_started.disconnect(started)
         signals.request_finished.disconnect(finished)
-    assert site.calls == 2
+    assert site.calls == 3
 
 
 def test_a_failure_in_front_is_logged_and_the_site_answers(

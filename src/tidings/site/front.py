@@ -138,6 +138,8 @@ class StoredPages:
         request = WSGIRequest(environ.copy())
         if (match := self.route.fullmatch(request.path_info)) is None:
             return None
+        if not self.cookies.isdisjoint(request.COOKIES):
+            return None  # a session or messages: what those middleware are there for
         signals.request_started.send(sender=WSGIHandler, environ=environ)
         try:
             response = self._respond(request, match["article_id"], match["slug"])
@@ -152,8 +154,6 @@ class StoredPages:
         return response
 
     def _respond(self, request: WSGIRequest, article_id: str, slug: str) -> HttpResponse | None:
-        if not self.cookies.isdisjoint(request.COOKIES):
-            return None  # a session or messages: what those middleware are there for
         # Each middleware's part, in the order the handler runs them.
         if self.security.process_request(request) is not None:
             return None  # a redirect to HTTPS
