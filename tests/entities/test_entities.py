@@ -78,6 +78,26 @@ def test_french_sentence_starters_are_no_names() -> None:
         assert junk not in kinds, junk
 
 
+def test_a_quotation_in_guillemets_opens_a_sentence() -> None:
+    text = "Les habitants dorment dehors. « Nous n'osons pas rentrer », dit Lena Brac."
+    kinds = shown("Sample", text, "fr")
+    assert "Nous" not in kinds
+    assert kinds["Lena Brac"] == "person"
+
+
+def test_a_hyphenated_surname_alone_is_the_person_it_abbreviates() -> None:
+    text = (
+        "The last novel of Edith Marlowe-Crane was found in an attic. Marlowe-Crane died in "
+        "1969. Striker Kofi Mensah-Hart scored twice; Mensah-Hart was named man of the match."
+    )
+    kinds = shown("Sample", text)
+    assert kinds["Edith Marlowe-Crane"] == kinds["Kofi Mensah-Hart"] == "person"
+    assert "Marlowe-Crane" not in kinds and "Mensah-Hart" not in kinds
+    # A hyphenated word that is no surname stays its own topic.
+    kinds = shown("Sample", "The Bushmaster AR-15 was sold in Ostry. The AR-15 is common.")
+    assert "AR-15" in kinds
+
+
 def test_generic_words_alone_and_number_words_are_not_shown() -> None:
     text = (
         "Staff at St Ailbe's General Hospital and the Growers' Union met. Seventy-one homes "
@@ -287,11 +307,12 @@ def test_labelled_demo_topics() -> None:
     # before places named by the words around them ("village of", "... pier"): 0.8288;
     # before the noun written before a name ("the charity Open Hands"): 0.8610; before
     # the description written after it ("Kestrel Pay, one of the largest card
-    # processors"): 0.8883.
+    # processors"): 0.8883; before guillemets opened a sentence and a hyphenated surname
+    # alone folded into its full name: 0.8908, junk 0.0650 (now 0.8975, 0.0632).
     figures = demo_figures()
     assert figures["unlabelled"] == []
-    assert figures["kind_accuracy"] >= 0.89
-    assert figures["junk_rate"] <= 0.07
+    assert figures["kind_accuracy"] >= 0.895
+    assert figures["junk_rate"] <= 0.064
 
 
 @pytest.mark.skipif(not EVENTS_DEV.exists(), reason="labelled corpora not available")

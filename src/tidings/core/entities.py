@@ -215,10 +215,12 @@ def slugify(name: str) -> str:
 
 
 _SENTENCE_ENDS = re.compile(r"(?<=[.!?])\s+|\n+|[\"“”‘:;()|–—]")
-# The same, except after a title's abbreviation ("Mr. Smith" stays one phrase).
+# The same, except after a title's abbreviation ("Mr. Smith" stays one phrase), and with
+# the quotation marks of other languages ("« Nous n'osons pas »" opens with a pronoun).
 _SENTENCE_ENDS_NOT_TITLES = re.compile(
     "".join(rf"(?<!\b{t}\.)" for t in ("Mr", "Mrs", "Ms", "Dr", "St", "Gen", "Sen", "Rep", "Gov"))
     + _SENTENCE_ENDS.pattern
+    + "|[«»‹›„]"
 )
 
 
@@ -443,20 +445,29 @@ def extract_entities(
             if any(_named_in(title, f"{p} {n}") for n in names for p in ("in", "near")):
                 after_in.add(key)
 
-    # Fold single words into the longer name they abbreviate ("Kim" -> "Kim Jong Un").
+    # Fold single words into the longer name they abbreviate ("Kim" -> "Kim Jong Un"); read
+    # whole, a hyphenated surname too ("Marlowe-Crane" -> "Edith Marlowe-Crane").
     alone: set[str] = set()  # a name whose last word is used alone ("Mahlberg said")
     multi = sorted((k for k in counts if "-" in k), key=lambda k: -counts[k])
-    for key in [k for k in counts if "-" not in k]:
+    short = [k for k in counts if "-" not in k or (whole and _surname_shape(surface[k]))]
+    for key in sorted(short, key=lambda k: -k.count("-")):  # the longest first
         if surface[key] in PLACES:
             continue
+        mine = key.split("-")
+        size = len(mine)
         for long_key in multi:
             parts = long_key.split("-")
-            if key in (parts[0], parts[-1]) and surface[long_key] not in PLACES:
+            if (
+                len(parts) > size
+                and long_key in counts
+                and mine in (parts[:size], parts[-size:])
+                and surface[long_key] not in PLACES
+            ):
                 counts[long_key] += counts.pop(key)
                 in_title.discard(key) if key not in in_title else in_title.add(long_key)
                 if key in hinted:
                     hinted[long_key] = hinted[key]
-                if whole and key == parts[-1] and key != parts[0]:
+                if whole and mine == parts[-size:] and mine != parts[:size]:
                     alone.add(long_key)
                 break
 
@@ -483,6 +494,12 @@ def extract_entities(
             kind = _kind(name, hinted.get(key))
         found.append(Entity(name, kind, key, round(score / total, 4), read))
     return found
+
+
+def _surname_shape(name: str) -> bool:
+    """``Marlowe-Crane``, ``Mensah-Hart``: one hyphenated word of capitalised words."""
+    parts = name.split("-")
+    return len(parts) > 1 and all(p[:1].isupper() and p.isalpha() for p in parts)
 
 
 _SMALL_WORDS = {
