@@ -3,6 +3,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -108,7 +109,7 @@ def test_closer_wording_never_lowers_the_same_story_probability():
     rows[:, FEATURES.index("cos_full")] = cosines
     rows[:, FEATURES.index("cos_full_sq")] = cosines**2
     probs = model.probability(rows)
-    assert np.all(np.diff(probs) >= 0.0)
+    assert np.all(np.diff(probs) >= -1e-12)  # rows held at the peak: equal up to rounding
     at_peak = rows[[0]].copy()
     at_peak[0, FEATURES.index("cos_full")], at_peak[0, FEATURES.index("cos_full_sq")] = (
         peak,
@@ -230,12 +231,12 @@ def test_dev_events_quality():
     labels = {str(r["id"]): str(r["event"]) for r in rows}
     clustering = evaluate(stories, labels)
     ranking = evaluate_related(related, labels)
-    # Regression guards just below the measured level (pairwise 0.753, B-cubed 0.861,
-    # hit@1 0.847, P@5 0.822).
-    assert clustering["bcubed_f1"] >= 0.85
-    assert clustering["pairwise_f1"] >= 0.74
-    assert ranking["hit_at_1"] >= 0.83
-    assert ranking["p_at_5"] >= 0.81
+    # Regression guards just below the measured level (pairwise 0.758, B-cubed 0.867,
+    # hit@1 0.851, P@5 0.831).
+    assert clustering["bcubed_f1"] >= 0.855
+    assert clustering["pairwise_f1"] >= 0.745
+    assert ranking["hit_at_1"] >= 0.84
+    assert ranking["p_at_5"] >= 0.82
     assert Counter(stories.values()).most_common(1)[0][1] < 40
 
 
@@ -269,6 +270,26 @@ def test_split_events_keeps_events_whole_and_salt_draws_another_split() -> None:
     other_a, _ = split_events(rows, salt="1")
     assert {r["event"] for r in other_a} != {r["event"] for r in a}
     assert split_events(rows, salt="") == (a, b)
+
+
+def test_thresholds_are_picked_where_their_neighbours_do_well_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tidings.core.stories import train
+    from tidings.core.stories._engine import BackgroundDF
+    from tidings.core.stories._model import PairModel
+
+    # A lucky spike at 0.7 next to a poor setting, a broad plateau around 0.4.
+    by_assign = {0.3: 0.81, 0.4: 0.83, 0.5: 0.83, 0.6: 0.70, 0.7: 0.86}
+
+    def fake_score(rows: object, model: PairModel, *args: object, **kwargs: object) -> dict:
+        value = by_assign[model.assign_threshold] - 0.001 * model.extra["link_depth"]
+        return {"pairwise_f1": value, "bcubed_f1": value}
+
+    monkeypatch.setattr(train, "score", fake_score)
+    picked = train.tune([], PairModel.load(), BackgroundDF.empty())
+    assert picked.assign_threshold == 0.4
+    assert picked.extra["link_depth"] == 1.0
 
 
 def test_a_story_mate_vouches_for_an_article_of_another_story() -> None:
@@ -433,7 +454,7 @@ def test_an_articles_language_is_kept_and_restored() -> None:
     assert engine.pair_features("kim-daily", "kim-wire")[FEATURES.index("other_language")] == 0.0
 
 
-def test_time_tells_stories_apart_only_when_days_apart() -> None:
+def test_time_is_read_against_how_far_apart_the_streams_reports_are() -> None:
     from datetime import timedelta
 
     rows = load_jsonl(SAMPLE)
@@ -441,17 +462,65 @@ def test_time_tells_stories_apart_only_when_days_apart() -> None:
     start = first.published
     assert start is not None
 
-    def probability(gap: timedelta | None) -> float:
+    def stream(spread: timedelta) -> list[StoryInput]:
+        """Ten other reports, ``spread`` apart, before the two."""
+        return [
+            StoryInput(f"s{i}", r["title"], r["text"], f"outlet{i}.example", start - i * spread)
+            for i, r in enumerate(rows[2:12])
+        ]
+
+    def probability(gap: timedelta | None, before: Sequence[StoryInput] = ()) -> float:
         engine = StoryEngine()
-        engine.add(first)
+        for article in [*before, first]:
+            engine.add(article)
         published = None if gap is None else start + gap
         engine.add(StoryInput(second.id, second.title, second.text, second.source, published))
         return engine.pair_probability(second.id, first.id)
 
+    def evidence(gap: timedelta, before: Sequence[StoryInput] = ()) -> float:
+        engine = StoryEngine()
+        for article in before:
+            engine.add(article)
+        return float(engine._time_evidence(np.array([gap / timedelta(days=1)]))[0])
+
+    # A young installation knows no spread of its own yet: two reports hours apart are
+    # more likely one story than two undated ones, reports weeks apart less.
     unknown = probability(None)
-    assert probability(timedelta(hours=2)) == unknown  # hours apart: nothing learnt
-    assert probability(timedelta(days=2)) == unknown
-    assert probability(timedelta(days=30)) < probability(timedelta(days=10)) < unknown
+    hours = timedelta(hours=2)
+    assert probability(hours) > unknown > probability(timedelta(days=20))
+    # Farther apart is never more likely one story, however far (a few reports cited for
+    # an event of events-dev were written months before it).
+    gaps = [timedelta(days=d) for d in (0.1, 0.9, 1.5, 2.5, 4, 7, 20, 40, 400)]
+    for spread in (None, timedelta(days=60), timedelta(minutes=20)):
+        before = stream(spread) if spread is not None else []
+        read = [evidence(gap, before) for gap in gaps]
+        assert read == sorted(read, reverse=True), spread
+    assert StoryEngine().model.coef[FEATURES.index("time_evidence")] > 0
+    # An archive whose reports lie months apart makes hours apart strong evidence; a live
+    # stream where every report is from the same hour makes it weak.
+    archive, live = stream(timedelta(days=60)), stream(timedelta(minutes=20))
+    assert evidence(hours, archive) > evidence(hours) > evidence(hours, live)
+    assert probability(hours, archive) > probability(hours, live)
+
+
+def test_the_time_between_one_events_dated_reports_is_counted_once_per_pair() -> None:
+    from tidings.core.stories.train import same_story_gaps
+
+    def row(event: str, published: str | None) -> dict[str, object]:
+        return {"id": f"{event}{published}", "event": event, "published": published}
+
+    shares = same_story_gaps(
+        [
+            row("a", "2024-05-01T08:00:00+00:00"),
+            row("a", "2024-05-01T20:00:00+00:00"),  # half a day after: bin 0
+            row("a", "2024-05-05T08:00:00+00:00"),  # 4 and 3.5 days after: bin 3, twice
+            row("a", None),  # undated: no pair
+            row("b", "2024-05-01T08:00:00+00:00"),  # another event: no pair with "a"
+            row("b", "2024-07-01T08:00:00+00:00"),  # two months: bin 6
+        ]
+    )
+    counts = [1 + 1, 1, 1, 1 + 2, 1, 1, 1 + 1]  # one in each bin, plus the pairs
+    assert shares == {f"same_gap_{k}": round(c / sum(counts), 6) for k, c in enumerate(counts)}
 
 
 def test_a_young_installations_missing_neighbours_are_usual_ones() -> None:

@@ -196,9 +196,9 @@ def _assign_one(article: Article) -> None:
                 title="" if article.title == UNTITLED else article.title,
                 text=article.text,
                 source=article.source.name,
-                # The pair model reads time only as days apart beyond an event's usual
-                # span: reports weeks apart are told apart, reports hours apart gain
-                # nothing (in a live window everything is hours apart).
+                # The pair model reads the time between two reports against how far
+                # apart this installation's candidates usually are: hours apart says
+                # much in an archive, little in a live window where all are recent.
                 published=article.published_at,
                 language=article.language or None,
             )

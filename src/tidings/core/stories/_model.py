@@ -34,16 +34,20 @@ FEATURES: tuple[str, ...] = (
     "cos_entities",
     "shared_rare_entities",
     "shared_numbers",
-    "log_days_apart",
     "same_source",
     "cos_full_sq",
     "cos_title_x_entities",
     "words_and_names",
     "other_language",
     "shared_names",
+    "time_evidence",
     *_neighbourhood_names("full"),
     *_neighbourhood_names("ent"),
 )
+
+# Upper ends (days) of the bins of the time between two dated reports: same day, next
+# day, ..., more than a month.
+GAP_BINS: tuple[float, ...] = (1.0, 2.0, 3.0, 5.0, 10.0, 30.0)
 
 _FULL, _FULL_SQ = FEATURES.index("cos_full"), FEATURES.index("cos_full_sq")
 _OTHER_LANGUAGE = FEATURES.index("other_language")
@@ -57,6 +61,7 @@ NAME_FEATURES: tuple[str, ...] = (
     "shared_numbers",
     "same_source",
     "shared_names",
+    "time_evidence",
     *_neighbourhood_names("ent"),
 )
 _NAME_COLUMNS = [FEATURES.index(name) for name in NAME_FEATURES]
@@ -266,6 +271,15 @@ class PairModel:
         (``name``: ``near_full`` or ``near_ent``), learnt with the model; empty for a
         model fitted without them."""
         return self._near_priors.get(name, ())
+
+    @functools.cached_property
+    def same_story_gaps(self) -> np.ndarray | None:
+        """How the time between two dated reports of one event falls in :data:`GAP_BINS`
+        (shares summing to 1), learnt with the model; None for a model fitted without."""
+        values = [self.extra.get(f"same_gap_{k}") for k in range(len(GAP_BINS) + 1)]
+        if any(v is None for v in values):
+            return None
+        return np.asarray(values, np.float64)
 
     @functools.cached_property
     def _near_priors(self) -> dict[str, tuple[float, ...]]:

@@ -37,11 +37,13 @@ from tidings.core.stories._engine import (
     Embedder,
     StoryEngine,
     StoryInput,
+    _day,
     count_background,
 )
 from tidings.core.stories._metrics import evaluate, evaluate_related
 from tidings.core.stories._model import (
     FEATURES,
+    GAP_BINS,
     Logistic,
     PairModel,
     linkable,
@@ -125,6 +127,24 @@ def near_priors(rows: Sequence[dict[str, Any]], background: BackgroundDF) -> dic
     return priors
 
 
+def same_story_gaps(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """How the time between two dated reports of one event falls in :data:`GAP_BINS`:
+    every pair of dated articles of each event counted once, plus one in each bin (what
+    :attr:`PairModel.same_story_gaps` gives back)."""
+    counts = np.ones(len(GAP_BINS) + 1)
+    by_event: dict[str, list[float]] = {}
+    for row in rows:
+        day = _day(to_input(row).published)
+        if day is not None:
+            by_event.setdefault(str(row["event"]), []).append(day)
+    for days in by_event.values():
+        for i, a in enumerate(days):
+            for b in days[i + 1 :]:
+                counts[int(np.searchsorted(GAP_BINS, abs(a - b), side="right"))] += 1.0
+    shares = counts / counts.sum()
+    return {f"same_gap_{k}": round(float(v), 6) for k, v in enumerate(shares)}
+
+
 def collect_pairs(seen: Seen, label: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """Features and same-event labels of every (new article, retrieved candidate) pair."""
     xs = [feats for _, _, feats in seen]
@@ -203,15 +223,26 @@ def score(
     return result
 
 
+ASSIGN_GRID = (0.3, 0.4, 0.5, 0.6, 0.7)
+MERGE_GRID = (0.5, 0.6, 0.8, 1.01)
+
+
 def tune(rows: Sequence[dict[str, Any]], model: PairModel, background: BackgroundDF) -> PairModel:
     """Pick the story decision (mean of the 1-3 strongest links to a story, missing links
     of a big story counted as zero) and its thresholds that cluster the training events best.
+
+    Each setting is judged with its neighbours on the assignment threshold (the mean of
+    their scores): on a few hundred articles the best single setting is often a lucky
+    one, next to settings that do much worse (events-dev: 0.835 at 0.5, 0.816 at 0.4
+    and 0.781 at 0.6 for one fit), and the demo corpus clustered 0.81 with it against
+    0.92 with its neighbour.
     """
-    best: tuple[float, PairModel | None] = (-1.0, None)
     memo: dict[tuple[str, int], np.ndarray] = {}
+    trials: dict[tuple[int, float, float], PairModel] = {}
+    values: dict[tuple[int, float, float], float] = {}
     for depth in (1, 2, 3):
-        for assign in (0.3, 0.4, 0.5, 0.6, 0.7):
-            for merge in (0.5, 0.6, 0.8, 1.01):
+        for assign in ASSIGN_GRID:
+            for merge in MERGE_GRID:
                 if merge < assign:
                     continue
                 trial = _with(
@@ -221,11 +252,22 @@ def tune(rows: Sequence[dict[str, Any]], model: PairModel, background: Backgroun
                     extra={**model.extra, "link_depth": depth},
                 )
                 result = score(rows, trial, background, memo=memo)
-                value = (result["pairwise_f1"] + result["bcubed_f1"]) / 2
-                if value > best[0] + 1e-9:
-                    best = (value, trial)
-    assert best[1] is not None
-    return best[1]
+                trials[(depth, assign, merge)] = trial
+                values[(depth, assign, merge)] = (result["pairwise_f1"] + result["bcubed_f1"]) / 2
+
+    def neighbourhood(key: tuple[int, float, float]) -> float:
+        depth, assign, merge = key
+        at = ASSIGN_GRID.index(assign)
+        near = [values[key]]
+        for other in ASSIGN_GRID[max(at - 1, 0) : at + 2]:
+            if other != assign:
+                near.append(
+                    values[(depth, other, min(m for m in MERGE_GRID if m >= max(merge, other)))]
+                )
+        return sum(near) / len(near)
+
+    best = max(trials, key=lambda key: (neighbourhood(key), values[key]))
+    return trials[best]
 
 
 def _with(model: PairModel, **changes: object) -> PairModel:
@@ -241,7 +283,7 @@ def background_of(rows: Sequence[dict[str, Any]]) -> BackgroundDF:
 def train(rows: Sequence[dict[str, Any]], background: BackgroundDF) -> PairModel:
     """Fit on ``rows``; features use ``background`` as a real installation would."""
     label = {str(r["id"]): str(r["event"]) for r in rows}
-    priors = near_priors(rows, background)
+    priors = {**near_priors(rows, background), **same_story_gaps(rows)}
     x, y = collect_pairs(record(rows, background, priors), label)
     # Fitted within the range of all but the rarest pairs (one in a thousand at each
     # end), and trusted no further (PairModel.within_bounds).
