@@ -130,6 +130,11 @@ def test_deterministic_and_restorable():
     assert first.stories() == second.stories()
     restored = StoryEngine.restore((blob, story) for _, blob, story in first.export_state())
     assert restored.stories() == first.stories()
+    # How far apart the stream's dated candidates are is counted again as it was.
+    from tidings.core.stories._engine import GAP_PRIOR_PAIRS
+
+    assert restored._gaps.sum() > GAP_PRIOR_PAIRS  # the sample's dated pairs were counted
+    assert np.array_equal(restored._gaps, first._gaps)
     for article_id in first.stories():
         assert first.related(article_id) == restored.related(article_id)
     # The restored engine keeps clustering new articles like the original.
