@@ -92,10 +92,19 @@ def _call(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]]
 
 def _comparable(answer: tuple[str, list[tuple[str, str]], bytes]) -> tuple[Any, ...]:
     """An answer without what differs on every request: the CSRF token's mask (in the
-    page) and a new reader's secret (in the cookie)."""
+    page), a new reader's secret (in the cookie) and the second the cookie was set at (its
+    expiry date; Max-Age is kept)."""
     status, headers, body = answer
     kept = sorted(
-        (name, re.sub(r"csrftoken=[^;]+", "csrftoken=SECRET", value)) for name, value in headers
+        (
+            name,
+            re.sub(
+                r"expires=[^;]+GMT",
+                "expires=DATE",
+                re.sub(r"csrftoken=[^;]+", "csrftoken=SECRET", value),
+            ),
+        )
+        for name, value in headers
     )
     return status, kept, _TOKEN.sub(rb'\1TOKEN"', body)
 
