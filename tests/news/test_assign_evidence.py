@@ -64,3 +64,31 @@ def test_engine_is_told_publication_time_and_language() -> None:
     restored = assign.engine()
     restored_day = json.loads(zlib.decompress(restored.article_state(dated.pk)))["day"]
     assert restored_day == _evidence(dated)["day"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("fresh_engine")
+def test_stories_put_together_by_another_model_are_reported_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ids = corpus.ingest_records(RECORDS)
+    assert {_evidence(a)["model"] for a in Article.objects.all()} == {assign.engine().model.digest}
+    assign.reset_cache()
+    with caplog.at_level("WARNING", logger="tidings.stories"):
+        assign.engine()
+    assert not caplog.records  # all put together by this model
+    # As after an upgrade that ships another model: one article was assigned by the old one.
+    article = Article.objects.get(pk=ids["dated-en"])
+    evidence = _evidence(article)
+    evidence["model"] = "an-older-model"
+    article.story_evidence = zlib.compress(json.dumps(evidence).encode())
+    article.save(update_fields=["story_evidence"])
+    assign.reset_cache()
+    with caplog.at_level("WARNING", logger="tidings.stories"):
+        assign.engine()
+        Article.objects.filter(pk=ids["undated-fr"]).update(story_seq=99)  # a rebuild
+        assign.engine()
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("1 articles were put in stories by another story model")
+    assert "tidings recluster" in warnings[0]

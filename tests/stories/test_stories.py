@@ -143,6 +143,26 @@ def test_deterministic_and_restorable():
     assert restored.add(late).story_id == first.add(late).story_id == first.story_of("flood-1")
 
 
+def test_an_engine_knows_which_articles_another_model_put_in_stories() -> None:
+    from tidings.core.stories.train import _with
+
+    first = _engine()
+    state = [(blob, story) for _, blob, story in first.export_state()]
+    assert StoryEngine.restore(state).assigned_by_other_models() == 0
+    other = _with(first.model, assign_threshold=first.model.assign_threshold + 0.05)
+    assert other.digest != first.model.digest
+    restored = StoryEngine.restore(state, model=other)
+    assert restored.assigned_by_other_models() == len(first)
+    # What it assigns itself is its own, and is kept so through a restore.
+    row = load_jsonl(SAMPLE)[6]
+    restored.add(StoryInput("late", row["title"], row["text"], "late.example", None))
+    assert restored.assigned_by_other_models() == len(first)
+    again = StoryEngine.restore(
+        ((blob, story) for _, blob, story in restored.export_state()), model=other
+    )
+    assert again.assigned_by_other_models() == len(first)
+
+
 def test_top_stories_prefers_broad_recent_coverage():
     engine = _engine()
     now = to_input(load_jsonl(SAMPLE)[0]).published

@@ -73,6 +73,7 @@ class _State:
         self.synced_seq = -1
         self.dupes = NearDuplicateIndex()
         self._engine: StoryEngine | None = None
+        self.warned = False  # about stories put together by another model
 
     @property
     def engine(self) -> StoryEngine:
@@ -102,6 +103,15 @@ class _State:
         self._engine = StoryEngine.restore(records, embedder=services.embedder())
         self.dupes = dupes
         self.synced_seq = last
+        stale = self._engine.assigned_by_other_models()
+        if stale and not self.warned:
+            self.warned = True
+            log.warning(
+                "%d articles were put in stories by another story model than this version "
+                "ships; new articles join those stories as they stand. `tidings recluster` "
+                "rebuilds every story with this model.",
+                stale,
+            )
 
 
 _state = _State()

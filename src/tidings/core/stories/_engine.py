@@ -171,6 +171,8 @@ class _Doc:
     # they tell a pair that stands out of an article's neighbourhood from background.
     near_full: list[float] = field(default_factory=list)
     near_ent: list[float] = field(default_factory=list)
+    # The pair model that put it in its story (its digest; "" when not recorded).
+    assigned_by: str = ""
 
 
 def _bag(ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -656,6 +658,7 @@ class StoryEngine:
             return Assignment(article.id, self._story_name[story], False, 1.0, ())
 
         self._register(doc)
+        doc.assigned_by = self.model.digest
         self._embed_doc(doc, article)
         candidates = self._candidates(doc, CANDIDATES)
         probs = self._scores(doc, candidates, note=True)
@@ -706,6 +709,13 @@ class StoryEngine:
     def entities_of(self, article_id: str) -> tuple[Entity, ...]:
         ents = self._docs[self._by_id[article_id]].ents
         return tuple(Entity(name, kind, slug, weight) for name, kind, slug, weight in ents)  # type: ignore[arg-type]
+
+    def assigned_by_other_models(self) -> int:
+        """How many articles (copies aside) were put in their stories by another pair
+        model than this engine's, or by one that was not recorded: after an upgrade that
+        ships a new model, ``tidings recluster`` rebuilds their stories with it."""
+        mine = self.model.digest
+        return sum(1 for d in self._docs if d.duplicate_of is None and d.assigned_by != mine)
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -912,6 +922,7 @@ class StoryEngine:
             "nums": list(doc.nums),
             "entities": [list(e) for e in doc.ents],
             "dup": self._docs[doc.duplicate_of].id if doc.duplicate_of is not None else None,
+            "model": doc.assigned_by,
         }
         vector = self._vector(doc)
         if vector is not None and self.embedder is not None:
@@ -1011,6 +1022,7 @@ class StoryEngine:
             nums=tuple(sorted(str(n) for n in data["nums"])),
             ents=ents,
             story=-1,
+            assigned_by=str(data.get("model") or ""),
         )
 
 

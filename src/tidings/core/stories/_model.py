@@ -7,6 +7,7 @@ Coefficients are learnt by :mod:`tidings.core.stories.train` and shipped as
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -271,6 +272,11 @@ class PairModel:
         (``name``: ``near_full`` or ``near_ent``), learnt with the model; empty for a
         model fitted without them."""
         return self._near_priors.get(name, ())
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """Names this model: stories put together by another one are told apart by it."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
 
     @functools.cached_property
     def same_story_gaps(self) -> np.ndarray | None:
