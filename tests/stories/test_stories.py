@@ -528,6 +528,53 @@ def test_time_is_read_against_how_far_apart_the_streams_reports_are() -> None:
     assert probability(hours, archive) > probability(hours, live)
 
 
+def test_an_arriving_article_is_read_against_the_stream_before_its_own_pairs_count() -> None:
+    from datetime import timedelta
+
+    from tidings.core.stories._engine import GAP_PRIOR_PAIRS, _Doc
+
+    rows = load_jsonl(SAMPLE)
+    seen: list[np.ndarray] = []
+
+    class Watching(StoryEngine):
+        def _rows(self, doc: _Doc, others: Sequence[int], *, note: bool = False) -> np.ndarray:
+            before = self._gaps.copy()
+            rows = super()._rows(doc, others, note=note)
+            if note:
+                seen.append(before)
+                # Read with the counts as they stood before this article's pairs...
+                column = FEATURES.index("time_evidence")
+                self._gaps, counted = before, self._gaps
+                gaps = self._gaps_to(doc, [self._docs[o] for o in others])
+                dated = ~np.isnan(gaps)
+                expected = np.zeros(len(others))
+                expected[dated] = self._time_evidence(gaps[dated])
+                self._gaps = counted
+                assert np.allclose(rows[:, column], expected)
+                # ...which then count them, each once.
+                assert counted.sum() - before.sum() == pytest.approx(dated.sum())
+            return rows
+
+    engine = Watching()
+    start = to_input(rows[0]).published
+    assert start is not None
+    for i, row in enumerate(rows[:8]):
+        a = to_input(row)
+        engine.add(StoryInput(a.id, a.title, a.text, a.source, start + timedelta(days=i)))
+    assert len(seen) > 1 and engine._gaps.sum() > GAP_PRIOR_PAIRS
+
+
+def test_a_gap_of_exactly_a_day_is_read_in_the_next_days_bin() -> None:
+    engine = StoryEngine()
+    same = engine.model.same_story_gaps
+    assert same is not None
+    # A stream whose ratios fall strictly from bin to bin: each bin reads its own value.
+    engine._gaps = same * np.array([0.5, 1, 2, 4, 8, 16, 32])
+    read = engine._time_evidence(np.array([0.99, 1.0, 1.99, 2.0, 30.0]))
+    assert read[0] > read[1] == read[2] > read[3]
+    assert read[4] == engine._time_evidence(np.array([400.0]))[0]
+
+
 def test_the_time_between_one_events_dated_reports_is_counted_once_per_pair() -> None:
     from tidings.core.stories.train import same_story_gaps
 
@@ -538,13 +585,15 @@ def test_the_time_between_one_events_dated_reports_is_counted_once_per_pair() ->
         [
             row("a", "2024-05-01T08:00:00+00:00"),
             row("a", "2024-05-01T20:00:00+00:00"),  # half a day after: bin 0
+            row("c", "2024-05-02T08:00:00+00:00"),
+            row("c", "2024-05-03T08:00:00+00:00"),  # exactly a day after: bin 1
             row("a", "2024-05-05T08:00:00+00:00"),  # 4 and 3.5 days after: bin 3, twice
             row("a", None),  # undated: no pair
             row("b", "2024-05-01T08:00:00+00:00"),  # another event: no pair with "a"
             row("b", "2024-07-01T08:00:00+00:00"),  # two months: bin 6
         ]
     )
-    counts = [1 + 1, 1, 1, 1 + 2, 1, 1, 1 + 1]  # one in each bin, plus the pairs
+    counts = [1 + 1, 1 + 1, 1, 1 + 2, 1, 1, 1 + 1]  # one in each bin, plus the pairs
     assert shares == {f"same_gap_{k}": round(c / sum(counts), 6) for k, c in enumerate(counts)}
 
 

@@ -460,7 +460,9 @@ def extract_entities(
             if (
                 len(parts) > size
                 and long_key in counts
-                and mine in (parts[:size], parts[-size:])
+                # A hyphenated word folds only as a surname ("Mid-Bedfordshire" is no
+                # part of "Mid-Bedfordshire Conservative Association").
+                and (mine == parts[-size:] or (size == 1 and mine == parts[:size]))
                 and surface[long_key] not in PLACES
             ):
                 counts[long_key] += counts.pop(key)

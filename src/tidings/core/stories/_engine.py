@@ -50,8 +50,8 @@ DENSE_RELATED_WEIGHT = 0.5
 NO_SHARED_REASON = "Related coverage"
 RELATED_MATES = 1  # story-mates whose links to other stories count for related articles
 RELATED_MATE_POOL = 12  # candidates each of them adds to the related pool
-# Pairs of dated candidates counted before any arrived (spread evenly over GAP_BINS): a
-# young installation reads time as weak evidence until its own stream says otherwise.
+# Pairs of dated candidates counted before any arrived, spread evenly over GAP_BINS: what
+# a young installation reads time against until its own stream outweighs them.
 GAP_PRIOR_PAIRS = 20.0
 
 
@@ -540,10 +540,15 @@ class StoryEngine:
             return np.zeros(len(gaps))
         bins = np.searchsorted(GAP_BINS, gaps, side="right")
         stream = self._gaps / self._gaps.sum()
+        ratio = np.maximum(same, 1e-9) / stream
+        # Two reports of the same day are never evidence of two stories: in a live window
+        # nearly every candidate is from today, more than one event's reports are (they
+        # were learnt from an archive), and the ratio would fall below one.
+        ratio[0] = max(ratio[0], 1.0)
         # Farther apart is never more evidence of one story: a few reports cited for an
         # event were written months before it (in events-dev, one in twenty dated pairs
         # of one event is more than a month apart, against one in a hundred 10-30 days).
-        ratio = np.minimum.accumulate(same / stream)
+        ratio = np.minimum.accumulate(ratio)
         return np.log(ratio[bins])
 
     def _base_rows(self, doc: _Doc, others: Sequence[int]) -> np.ndarray:
