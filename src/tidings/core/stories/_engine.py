@@ -546,8 +546,8 @@ class StoryEngine:
         # were learnt from an archive), and the ratio would fall below one.
         ratio[0] = max(ratio[0], 1.0)
         # Farther apart is never more evidence of one story: a few reports cited for an
-        # event were written months before it (in events-dev, one in twenty dated pairs
-        # of one event is more than a month apart, against one in a hundred 10-30 days).
+        # event were written months before it (in events-dev, 5 of the 113 pairs of one
+        # event's dated reports are more than a month apart, none 5 to 30 days).
         ratio = np.minimum.accumulate(ratio)
         return np.log(ratio[bins])
 
