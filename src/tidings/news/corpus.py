@@ -10,28 +10,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
+from tidings.core._dates import parse_date
 from tidings.core.extract import ExtractedArticle
 from tidings.core.urls import slugify
 from tidings.news import assign, pipeline
 from tidings.news.models import Article, Entry, Feed, RelatedLink, Source
 from tidings.news.worker_id import current_worker_id, unregister
-
-
-def _published(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        from datetime import UTC
-
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
 
 
 def _feed_for(source_name: str, cache: dict[str, Feed]) -> Feed:
@@ -60,7 +46,7 @@ def ingest_records(records: Iterable[Mapping[str, Any]]) -> dict[str, str]:
         extracted = ExtractedArticle.from_text(
             str(rec.get("text") or ""),
             title=str(rec.get("title") or ""),
-            published=_published(rec.get("published")),
+            published=parse_date(str(rec["published"])) if rec.get("published") else None,
             language=rec.get("language"),
         )
         # Records with the same URL are distinct corpus items: give each its own address.

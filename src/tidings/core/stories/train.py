@@ -24,12 +24,12 @@ import hashlib
 import json
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from tidings.core._dates import parse_date
 from tidings.core.stories._embed import make_embedder
 from tidings.core.stories._engine import (
     BACKGROUND_FILE,
@@ -62,12 +62,10 @@ def load_jsonl(path: str | Path) -> list[dict[str, Any]]:
 
 
 def to_input(row: dict[str, Any]) -> StoryInput:
-    published = None
-    if row.get("published"):
-        try:
-            published = datetime.fromisoformat(str(row["published"]).replace("Z", "+00:00"))
-        except ValueError:
-            published = None
+    """A corpus row as the story engine sees it. ``published`` is read as feeds' dates are
+    (ISO 8601, RFC 822 and the like; None when unreadable); a row without a title has
+    its text's first line for one."""
+    published = parse_date(str(row["published"])) if row.get("published") else None
     text = str(row.get("text") or "")
     title = str(row.get("title") or "")
     if not title:
