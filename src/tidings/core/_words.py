@@ -102,9 +102,23 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def numbers(text: str) -> set[str]:
-    """Distinctive numbers of ``text`` (thousands separators removed; 0-10 ignored)."""
+# Numbers as most languages other than English write them: digits grouped by spaces
+# ("41 000", also with a no-break or narrow no-break space) and a decimal comma ("3,2").
+_SPACED_RE = re.compile(r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)")
+_DECIMAL_COMMA_RE = re.compile(r"(?<![\w.,])(\d+),(\d{1,2})(?!\d)")
+
+
+def numbers(text: str, language: str | None = None) -> set[str]:
+    """Distinctive numbers of ``text`` (thousands separators removed; 0-10 ignored).
+
+    Text in another language than English (``language`` given and not ``en``) is read
+    with space-grouped thousands and a decimal comma: "41 000" is the 41,000 of an
+    English report of the same event, not 41 and 0. English is read as it is written
+    ("in 2012 300 people": two numbers)."""
     found: set[str] = set()
+    if language and not language.lower().startswith("en"):
+        text = _SPACED_RE.sub(lambda m: re.sub(r"\D", "", m.group(0)), text)
+        text = _DECIMAL_COMMA_RE.sub(r"\1.\2", text)
     for match in _NUMBER_RE.finditer(text):
         raw = match.group(0)
         value = raw.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw) else raw

@@ -300,7 +300,9 @@ class StoryEngine:
             ent_ids=np.asarray(ent_keys, np.int32),
             ent_w=np.asarray([math.sqrt(ent_map[k]) for k in ent_keys], np.float32),
             name_ids=self._name_ids(rows),
-            nums=tuple(sorted(numbers(article.title + "\n" + article.text[:3000]))),
+            nums=tuple(
+                sorted(numbers(article.title + "\n" + article.text[:3000], article.language))
+            ),
             ents=rows,
             story=-1,
         )
