@@ -174,6 +174,17 @@ class EmbeddingResponseError(EmbeddingError):
     code = "embedding_bad_response"
 
 
+# --- corpora --------------------------------------------------------------
+
+
+class CorpusError(TidingsError):
+    """A labelled JSONL corpus (``tidings bench stories``, training) cannot be read as
+    one article record per line: the code says how (``corpus_unreadable``,
+    ``corpus_bad_line``, ``corpus_bad_record``, ``corpus_duplicate_id``)."""
+
+    code = "corpus"
+
+
 class SearchError(TidingsError):
     """The full-text search index could not answer a query."""
 

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from tidings.core._dates import parse_date
+from tidings.core.errors import CorpusError
 from tidings.core.stories._embed import make_embedder
 from tidings.core.stories._engine import (
     BACKGROUND_FILE,
@@ -57,8 +58,38 @@ BACKGROUND_PATH = Path(__file__).parent / BACKGROUND_FILE
 
 
 def load_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    """The records of a JSONL corpus, one object with an ``id`` per line (blank lines
+    skipped). Raises :class:`CorpusError` naming the line of the first record that is
+    not one, or of an id used twice (its outputs are keyed by id)."""
+    rows: list[dict[str, Any]] = []
+    first_line: dict[str, int] = {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise CorpusError(
+                        f"{path}: line {number} is not JSON ({exc.msg})", code="corpus_bad_line"
+                    ) from exc
+                if not isinstance(row, dict) or row.get("id") in (None, ""):
+                    raise CorpusError(
+                        f"{path}: line {number} is not a record with an id",
+                        code="corpus_bad_record",
+                    )
+                key = str(row["id"])
+                if key in first_line:
+                    raise CorpusError(
+                        f"{path}: line {number} repeats the id {key!r} of line {first_line[key]}",
+                        code="corpus_duplicate_id",
+                    )
+                first_line[key] = number
+                rows.append(row)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"cannot read {path}: {exc}", code="corpus_unreadable") from exc
+    return rows
 
 
 def to_input(row: dict[str, Any]) -> StoryInput:
