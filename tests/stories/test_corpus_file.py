@@ -64,3 +64,16 @@ def test_the_bench_command_says_what_is_wrong(
     assert captured.out == ""
     assert "line 2 repeats the id 'a1' of line 1 [corpus_duplicate_id]" in captured.err
     assert "Traceback" not in captured.err
+
+
+def test_the_training_command_says_what_is_wrong(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tidings.core.stories.train import main as train_main
+
+    path = tmp_path / "corpus.jsonl"
+    path.write_text(f"{GOOD}\nnot json\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as stopped:
+        train_main([str(path), "--cv"])
+    assert stopped.value.code == 2
+    assert "line 2 is not JSON (Expecting value) [corpus_bad_line]" in capsys.readouterr().err

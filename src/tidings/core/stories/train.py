@@ -382,7 +382,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.background_at_test and (args.background or not args.cv):
         parser.error("--background-at-test goes with --cv and without --background")
-    rows = load_jsonl(args.corpus)
+    try:
+        rows = load_jsonl(args.corpus)
+    except CorpusError as exc:
+        parser.exit(2, f"{parser.prog}: error: {exc} [{exc.code}]\n")
     embedder = make_embedder(args.embedder) if args.embedder else None
     if args.cv:
         results: list[dict[str, float]] = []
