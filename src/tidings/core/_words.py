@@ -108,6 +108,11 @@ _SPACED_RE = re.compile(r"(?<![\w.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)")
 _DECIMAL_COMMA_RE = re.compile(r"(?<![\w.,])(\d+),(\d{1,2})(?!\d)")
 
 
+def foreign(language: str | None) -> bool:
+    """Whether text said to be in ``language`` is not English (unknown: read as English)."""
+    return bool(language) and not str(language).lower().startswith("en")
+
+
 def numbers(text: str, language: str | None = None) -> set[str]:
     """Distinctive numbers of ``text`` (thousands separators removed; 0-10 ignored).
 
@@ -116,7 +121,7 @@ def numbers(text: str, language: str | None = None) -> set[str]:
     English report of the same event, not 41 and 0. English is read as it is written
     ("in 2012 300 people": two numbers)."""
     found: set[str] = set()
-    if language and not language.lower().startswith("en"):
+    if foreign(language):
         text = _SPACED_RE.sub(lambda m: re.sub(r"\D", "", m.group(0)), text)
         text = _DECIMAL_COMMA_RE.sub(r"\1.\2", text)
     for match in _NUMBER_RE.finditer(text):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from tidings.core._gazetteer import PLACE_ALIASES, PLACES
-from tidings.core._words import FOREIGN_STOPWORDS, STOPWORDS, fold
+from tidings.core._words import FOREIGN_STOPWORDS, STOPWORDS, fold, foreign
 
 __all__ = ["WORD", "Entity", "EntityKind", "extract_entities", "slugify"]
 
@@ -340,7 +340,7 @@ def extract_entities(
     :func:`_trim_whole`, :func:`_read_kind`): the model's evidence stays as fitted.
     """
     whole = whole_sentences
-    foreign = bool(language) and not str(language).lower().startswith("en")
+    not_english = foreign(language)
     titles = _ROLES if whole else _TITLES
     lowered_words = set(re.findall(r"\b[a-z][a-z'-]+\b", text))
     counts: Counter[str] = Counter()
@@ -368,7 +368,7 @@ def extract_entities(
             for n, (piece, piece_hint) in enumerate(split):
                 if whole:
                     trimmed, piece_initial = _trim_whole(
-                        piece, initial and n == 0, lowered_words, foreign, everything
+                        piece, initial and n == 0, lowered_words, not_english, everything
                     )
                     if n == 0 and (
                         previous.lower() in _PLACE_PREPOSITIONS
@@ -386,7 +386,7 @@ def extract_entities(
                     pieces.extend(
                         (p, piece_initial and m == 0, piece_hint) for m, p in enumerate(named)
                     )
-                elif foreign and initial and n == 0:
+                elif not_english and initial and n == 0:
                     # As read whole: the story model's evidence was fitted on English.
                     pieces.append((_past_foreign_starters(piece), True, piece_hint))
                 else:

@@ -103,8 +103,9 @@ class _State:
         self._engine = StoryEngine.restore(records, embedder=services.embedder())
         self.dupes = dupes
         self.synced_seq = last
-        stale = self._engine.assigned_by_other_models()
-        if stale and not self.warned:
+        # Counted until the warning is given: a later rebuild need not read them again.
+        stale = 0 if self.warned else self._engine.assigned_by_other_models()
+        if stale:
             self.warned = True
             log.warning(
                 "%d articles were put in stories by another story model than this version "
