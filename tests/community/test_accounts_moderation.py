@@ -292,3 +292,34 @@ def test_email_url(url, expected):
 def test_email_url_rejects_unknown_scheme():
     with pytest.raises(ConfigError):
         email_settings("carrier-pigeon://x", Path("/d"))
+
+
+def test_an_account_made_with_createsuperuser_logs_in_by_email_after_its_first_visit():
+    """Its profile is made on first use: it takes the account's address as its key, and
+    a profile made earlier without one still lets the address log in."""
+    from tidings.community.accounts import find_by_email, profile_for
+    from tidings.community.models import Profile
+
+    User.objects.create_superuser("mod", "Mod@Example.test", "a moderator's passphrase")
+    for attempt in range(2):
+        client = Client()
+        response = client.post(
+            "/accounts/login/",
+            {"username": "mod@example.test", "password": "a moderator's passphrase"},
+        )
+        assert response.status_code == 302, (attempt, response.content[:300])
+        assert client.get("/moderation/").status_code == 200
+        assert client.get("/accounts/settings/").status_code == 200  # makes its profile
+    assert Profile.objects.get(user__username="mod").email_key == "mod@example.test"
+
+    # A profile made before it took the address (as older versions made it).
+    legacy = User.objects.create_superuser("old", "old@example.test", "x")
+    Profile.objects.create(user=legacy, display_name="old")
+    assert find_by_email("OLD@example.test") == legacy
+    # Another reader signed up with an address: a later account with the same address
+    # gets a profile without the key rather than an error, and the reader keeps it.
+    reader = User.objects.create_user("r1", "taken@example.test", "x")
+    Profile.objects.create(user=reader, display_name="Reader", email_key="taken@example.test")
+    twin = User.objects.create_superuser("twin", "Taken@example.test", "x")
+    assert profile_for(twin).email_key is None
+    assert find_by_email("taken@example.test") == reader

@@ -49,23 +49,41 @@ def email_key(email: str) -> str:
 
 
 def find_by_email(email: str) -> User | None:
+    """The account signed up with ``email``; an account made another way (``manage
+    createsuperuser``) is found by its own address while its profile holds none."""
     key = email_key(email)
+    if not key:
+        return None
+    keyless = Q(profile__email_key__isnull=True) | Q(profile__email_key="")
     return (
-        User.objects.filter(Q(profile__email_key=key) | Q(profile__isnull=True, email__iexact=key))
+        User.objects.filter(Q(profile__email_key=key) | (keyless & Q(email__iexact=key)))
         .order_by("pk")
         .first()
     )
 
 
 def profile_for(user: Any) -> Profile:
-    """The reader's profile, created on first use (e.g. for a ``createsuperuser`` account)."""
+    """The reader's profile, created on first use (e.g. for a ``createsuperuser`` account)
+    with the account's address as its key, unless another account already signed up
+    with it."""
     try:
         return user.profile
     except Profile.DoesNotExist:
+        pass
+    key = email_key(user.email or "") or None
+    if key is not None and Profile.objects.filter(email_key=key).exists():
+        key = None
+    defaults = {"display_name": (user.get_username() or "reader")[:50], "email_key": key}
+    try:
+        with transaction.atomic():
+            profile, _ = Profile.objects.get_or_create(user=user, defaults=defaults)
+    except IntegrityError:
+        # The address was taken between the check and the write, or the profile made
+        # by a parallel request: keep the account usable without the key.
         profile, _ = Profile.objects.get_or_create(
-            user=user, defaults={"display_name": (user.get_username() or "reader")[:50]}
+            user=user, defaults={**defaults, "email_key": None}
         )
-        return profile
+    return profile
 
 
 def clean_display_name(raw: str) -> str:
