@@ -249,3 +249,28 @@ def test_search_page(client):
     assert "Nothing matches" in client.get("/search", {"q": "zeppelin"}).content.decode()
     assert client.get("/search").status_code == 200
     assert client.get("/search", {"q": "lighthouse", "page": 5}).status_code == 404
+    # Past what the database's offset holds: no such page, not a server error.
+    for page in ("1000000000000000000", "99999999999999999999", "1" * 5000):
+        assert client.get("/search", {"q": "lighthouse", "page": page}).status_code == 404
+
+
+def test_a_server_error_is_logged(monkeypatch):
+    """The error page says the problem has been logged: its traceback reaches the log."""
+    import io
+    import logging
+
+    from django.test import Client
+
+    class Broken:
+        def search(self, q: str, page: int = 1) -> search.Results:
+            raise RuntimeError("the index is gone")
+
+    monkeypatch.setattr(search, "get_backend", lambda: Broken())
+    handler = next(h for h in logging.getLogger("django").handlers if h.name == "console")
+    out = io.StringIO()
+    monkeypatch.setattr(handler, "stream", out)
+    response = Client(raise_request_exception=False).get("/search", {"q": "lighthouse"})
+    assert response.status_code == 500
+    logged = out.getvalue()
+    assert "ERROR django.request: Internal Server Error: /search" in logged
+    assert "RuntimeError: the index is gone" in logged

@@ -170,13 +170,20 @@ def _serve_public(request: HttpRequest, stored: bytes, key: str, origin: str) ->
     return HttpResponse(page, headers={"ETag": etag})
 
 
+# No list has this many pages (a million articles are 50,000 of them); a bigger number
+# would only overflow the database's offset.
+MAX_PAGE = 1_000_000
+
+
 def _page_number(request: HttpRequest) -> int:
     raw = request.GET.get("page", "1")
+    if len(raw) > len(str(MAX_PAGE)):
+        raise Http404("no such page")
     try:
         number = int(raw)
     except ValueError:
         raise Http404("no such page") from None
-    if number < 1:
+    if not 1 <= number <= MAX_PAGE:
         raise Http404("no such page")
     return number
 

@@ -201,6 +201,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "tidings": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # A server error's traceback (Django's own default shows it only with DEBUG on).
+        "django": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         "django_tasks": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
