@@ -128,12 +128,19 @@ def test_rate_limit_counts_computations(
     assert page.status_code == 429 and "<html" in page.content.decode()
 
 
-def test_llm_only_feature_says_it_needs_an_llm(client: Client, library: Article) -> None:
-    for feature, data in (("simplify", {}), ("translate", {"language": "fr"})):
-        r = client.post(ai_url(library, feature), data, headers=FETCH)
-        assert r.status_code == 501
-        assert "needs a language model" in r.content.decode()
-        assert "TIDINGS_LLM_URL" in r.content.decode()
+def test_llm_only_feature_says_it_needs_an_llm(
+    client: Client, library: Article, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page offers no such button; asked anyway, the answer says why, and the
+    reader's allowance is not counted (nothing was asked of any engine)."""
+    monkeypatch.setenv("TIDINGS_AI_RATE_LIMIT", "2/600")
+    for _ in range(3):
+        for feature, data in (("simplify", {}), ("translate", {"language": "fr"})):
+            r = client.post(ai_url(library, feature), data, headers=FETCH)
+            assert r.status_code == 501
+            assert "needs a language model" in r.content.decode()
+            assert "TIDINGS_LLM_URL" in r.content.decode()
+    assert client.post(ai_url(library, "summary"), headers=FETCH).status_code == 200
 
 
 def test_llm_engine_without_url_is_a_clear_message(

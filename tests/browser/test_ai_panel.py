@@ -87,9 +87,8 @@ def test_summary_and_ask_without_reload(browser, live_server) -> None:
     assert page.evaluate("window.__marker") == "still the same page"  # no reload happened
     shot(page, "ask")
 
-    panel.locator("form.ai-simplify button").click()
-    result.locator(".error").wait_for()
-    assert "needs a language model" in result.inner_text()
+    # Without a language model there is nothing the built-in engine cannot do on offer.
+    assert panel.locator("form.ai-simplify, form.ai-translate").count() == 0
     assert page.evaluate("window.__marker") == "still the same page"
     page.close()
 

@@ -198,6 +198,9 @@ def _stream_response(job: Job, engine: Engine) -> HttpResponseBase:
 def _serve(request: HttpRequest, job: Job, context: dict[str, object]) -> HttpResponseBase:
     try:
         engine = get_engine()
+        if job.feature not in engine.features:
+            # Refused before the reader's allowance is counted: nothing was asked.
+            raise _Refused(501, NEEDS_LLM)
         result = job.cached(engine)
         if result is not None:
             return _result_response(request, job, result, "hit", context)

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.safestring import mark_safe
 
+from tidings.core.ai import offered_features
 from tidings.news.models import Article, Feed, RelatedLink, Source, Story, Topic, article_slug
 from tidings.site import _pgchanges, _walversion
 from tidings.site import search as search_backend
@@ -338,11 +339,15 @@ def article_redirect(request: HttpRequest, article_id: str) -> HttpResponse:
 
 
 def _ai_tools(article_id: str) -> list[tuple[str, str, str]]:
-    """(feature, label, URL) for the AI panel, or [] while the AI views are not installed."""
+    """(feature, label, URL) for the AI panel: the features the configured engine does
+    (no language model, no simpler or translated version), or [] while the AI views
+    are not installed."""
+    offered = offered_features()
     try:
         return [
             (name, label, reverse("ai_article", args=[article_id, name]))
             for name, label in AI_FEATURES
+            if name in offered
         ]
     except NoReverseMatch:
         return []
@@ -637,12 +642,13 @@ def _page_key(
 ) -> str:
     """The key holds everything the page shows that can change: the article's stamp
     (body, story, copies, related cards, source), the comment thread's, the path
-    with its comment order and page, and the section navigation. Nothing
+    with its comment order and page, the section navigation and the AI features offered. Nothing
     reader-specific is stored: the
     CSRF token, the site's origin and the ages are put back per request.
     """
     nav = _section_names(remember)  # the section links every page shows
-    parts = f"{article_id}|{stamp}|{thread}|{full_path}|{nav}"
+    ai = ",".join(sorted(offered_features()))  # the AI panel's buttons
+    parts = f"{article_id}|{stamp}|{thread}|{full_path}|{nav}|{ai}"
     return "article-page:" + hashlib.md5(parts.encode(), usedforsecurity=False).hexdigest()
 
 

@@ -78,6 +78,7 @@ __all__ = [
     "content_hash",
     "make_engine",
     "make_rate_limiter",
+    "offered_features",
     "parse_rate",
     "render_output",
     "split_sentences",
@@ -101,7 +102,7 @@ def make_engine(
     def get(name: str) -> Any:
         return settings[name] if name in settings else config.setting(name).default
 
-    kind = str(get("AI_ENGINE")).strip().lower()
+    kind = _engine_kind(get("AI_ENGINE"))
     if kind == "builtin":
         return BuiltinEngine()
     if kind == "llm":
@@ -117,6 +118,24 @@ def make_engine(
             budget=budget,
         )
     raise ConfigError(f"TIDINGS_AI_ENGINE must be builtin or llm, not {kind!r}")
+
+
+_ENGINES: dict[str, type[BuiltinEngine] | type[LLMEngine]] = {
+    "builtin": BuiltinEngine,
+    "llm": LLMEngine,
+}
+
+
+def _engine_kind(value: object) -> str:
+    return str(value).strip().lower()
+
+
+def offered_features(values: Mapping[str, Any] | None = None) -> frozenset[str]:
+    """The features the engine the settings choose does, without building it (what a
+    page offers readers); an unknown engine offers the built-in one's (asking for any
+    then says what is wrong with the settings)."""
+    raw = (values or {}).get("AI_ENGINE") or config.read("AI_ENGINE")
+    return _ENGINES.get(_engine_kind(raw), BuiltinEngine).features
 
 
 def make_rate_limiter(values: Mapping[str, Any] | None = None) -> RateLimiter:

@@ -14,6 +14,8 @@ class EngineBase:
     name: str = ""
     model: str = ""
     prompt_version: str = ""
+    #: The features this engine does (the others raise ``LLMNotConfiguredError``).
+    features: frozenset[str] = frozenset(FEATURES)
 
     def summarize(self, article: ArticleDoc) -> AIResult:
         raise NotImplementedError

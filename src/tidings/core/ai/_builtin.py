@@ -26,6 +26,8 @@ from tidings.core.ai._text import (
     wordset,
 )
 from tidings.core.ai._types import (
+    FEATURES,
+    LLM_ONLY_FEATURES,
     NOT_ANSWERED,
     AIResult,
     ArticleDoc,
@@ -303,6 +305,7 @@ class BuiltinEngine(EngineBase):
     name = "builtin"
     model = "extractive"
     prompt_version = BUILTIN_VERSION
+    features = frozenset(FEATURES) - LLM_ONLY_FEATURES
 
     def __init__(
         self,

@@ -132,6 +132,7 @@ class Engine(Protocol):
     name: str
     model: str
     prompt_version: str
+    features: frozenset[str]
 
     def summarize(self, article: ArticleDoc) -> AIResult: ...
 
