@@ -28,8 +28,9 @@ pytestmark = pytest.mark.django_db
 
 # the page key (article, story and source columns joined to the comment-thread stamp, which
 # also gives the comment count), then the full article with its body, topics, related cards,
-# copies, section navigation, the comment thread (roots and replies together)
-COLD_ANONYMOUS_QUERIES = 7
+# copies, the story's outlets, section navigation, the comment thread (roots and replies
+# together)
+COLD_ANONYMOUS_QUERIES = 8
 # the page key (one query; none on SQLite while the database has not changed since it was
 # last read): the rest comes from the page store
 CACHED_ANONYMOUS_QUERIES = 0 if connection.vendor == "sqlite" else 1

@@ -345,8 +345,12 @@ def test_the_section_list_is_counted_from_the_category_index() -> None:
 def test_a_change_of_story_reaches_the_stored_page(client: Client, page: Article) -> None:
     url = page.get_absolute_url()
     assert "2 articles from 2 outlets" in client.get(url).content.decode()
-    Story.objects.filter(pk=page.story_id).update(article_count=5, outlet_count=4)
-    assert "5 articles from 4 outlets" in client.get(url).content.decode()
+    from tidings.news.assign import _refresh_story
+
+    more = make_article(make_source("Copper Ledger"), "Crowds greet the Skerrow keepers (sample)")
+    Article.objects.filter(pk=more.pk).update(story=page.story_id)
+    _refresh_story(Story.objects.get(pk=page.story_id))
+    assert "3 articles from 3 outlets" in client.get(url).content.decode()
 
 
 def test_the_warmer_renders_changed_pages_ahead_of_readers(

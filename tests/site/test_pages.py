@@ -389,3 +389,21 @@ def test_non_latin_titles_get_working_urls(client):
     assert "Землетрясение в Веланде" in text_of(r)
     topic = make_topic("Мюнхен", "place", (art,))
     assert client.get(topic.get_absolute_url()).status_code == 200
+
+
+def test_a_story_counts_its_outlets_alike_on_every_page(client):
+    """A copy carried by an outlet that wrote no report of its own: the story's card,
+    its page and the box on its articles all count that outlet."""
+    from tidings.news.assign import _refresh_story
+
+    wire, herald, ledger = (make_source(n) for n in ("Wire A", "Herald B", "Ledger C"))
+    first = make_article(wire, "Ferry service resumes after the storm", "Ferries sailed.")
+    second = make_article(herald, "Ferries back on the water", "Ferries sailed again.")
+    copy = make_article(ledger, first.title, first.text, duplicate_of=first)
+    story = make_story([first, second, copy])
+    _refresh_story(story)  # as the worker counts it: the ranking's count leaves the copy out
+    story.refresh_from_db()
+    assert story.outlet_count == 2 and story.article_count == 3
+    assert "3 outlets" in text_of(client.get("/"))
+    assert "3 outlets" in text_of(client.get(story.get_absolute_url()))
+    assert "3 articles from 3 outlets" in text_of(client.get(second.get_absolute_url()))

@@ -781,6 +781,13 @@ def _article_parts(art: Article, share_url: str) -> tuple[str, str, str]:
     story = art.story
     if story is not None and story.merged_into_id:
         story = Story.objects.filter(pk=story.merged_into_id).first()
+    # Every outlet that carried it, copies' too, as its card and its page count them
+    # (the stored count, which ranks stories, is of the outlets that reported it).
+    outlets = (
+        Article.objects.filter(story=story).values("source_id").distinct().count()
+        if story is not None
+        else 0
+    )
     context = {
         "article": art,
         "source": art.source,
@@ -788,6 +795,7 @@ def _article_parts(art: Article, share_url: str) -> tuple[str, str, str]:
         "related": _related(art),
         "copies": _copies(art),
         "story": story if story is not None and story.article_count > 1 else None,
+        "story_outlets": outlets,
         "show_lead_image": bool(art.lead_image) and art.lead_image not in art.html,
         "is_sample": art.is_sample or art.source.is_sample,
         "share_url": share_url,
