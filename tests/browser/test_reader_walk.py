@@ -217,6 +217,10 @@ def test_reader_walk(live_server, image_server):
                 expect(results).to_have_count(1)  # the syndicated copy is folded away
                 expect(results.first.locator("mark").first).to_be_visible()
                 shot(page, f"search-{label}")
+                # A query of one long word stays on screen: nothing wider than the window.
+                page.goto(live_server.url + "/search?q=" + "Veland" * 30)
+                expect(page.locator(".result-count")).to_contain_text("0 results")
+                assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
                 response = page.goto(live_server.url + "/article/" + "0" * 32 + "/missing")
                 assert response is not None and response.status == 404

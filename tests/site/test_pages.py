@@ -407,3 +407,19 @@ def test_a_story_counts_its_outlets_alike_on_every_page(client):
     assert "3 outlets" in text_of(client.get("/"))
     assert "3 outlets" in text_of(client.get(story.get_absolute_url()))
     assert "3 articles from 3 outlets" in text_of(client.get(second.get_absolute_url()))
+
+
+def test_an_article_in_another_language_says_so(client):
+    """A screen reader reads a French report's headline and text with a French voice;
+    the site's own words around them stay English."""
+    art = make_article(
+        title="Séisme au Veland : le bilan s'alourdit",
+        text="Le bilan du séisme s'est encore alourdi.\n\nLes secours continuent.",
+        language="fr",
+    )
+    html = text_of(client.get(art.get_absolute_url()))
+    assert '<html lang="en">' in html
+    assert '<h1 id="headline" lang="fr">' in html
+    assert '<div class="article-body" lang="fr">' in html
+    english = make_article(title="Quake toll rises", text="The toll rose.\n\nRescuers went on.")
+    assert 'lang="' not in text_of(client.get(english.get_absolute_url())).split("<body", 1)[1]
