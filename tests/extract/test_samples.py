@@ -63,3 +63,62 @@ def test_bytes_in_declared_charset() -> None:
     page = f'<html><head><meta charset="iso-8859-1"></head><body>{body}</body></html>'
     article = extract(page.encode("iso-8859-1"))
     assert "Le café du port" in article.text
+
+
+def _page(head: str, body: str) -> bytes:
+    paragraph = "<p>" + "Ferries sailed again from the north quay on Tuesday morning. " * 6 + "</p>"
+    return f"<html><head>{head}</head><body><article>{body}{paragraph}</article></body></html>".encode()
+
+
+def test_lead_image_words_come_from_its_tags_or_its_figure() -> None:
+    url = "https://ledger.example/news/ferries"
+    # The page shows the picture in another size than its OpenGraph tag names.
+    sized = extract(
+        _page(
+            '<meta property="og:image" content="https://cdn.example/1200/ferry-quay-1200x675.jpg">',
+            '<img src="/logo.png" alt="The Ledger"><figure><div><img '
+            'src="https://cdn.example/640/ferry-quay-640x360.jpg?w=640" alt="A ferry at the quay">'
+            "</div><figcaption>The 7.40 sailing leaves the north quay.\n"
+            "<span>Photo: Ledger Pictures</span></figcaption></figure>",
+        ),
+        url,
+    )
+    assert sized.lead_image_alt == "A ferry at the quay"
+    assert (
+        sized.lead_image_caption == "The 7.40 sailing leaves the north quay. Photo: Ledger Pictures"
+    )
+    # Its tags say it first; a file name is no description; none found is None.
+    tagged = extract(
+        _page(
+            '<meta property="og:image" content="/img/ferry.jpg">'
+            '<meta property="og:image:alt" content="Passengers board a ferry">',
+            '<img src="/img/ferry.jpg" alt="ferry.jpg">',
+        ),
+        url,
+    )
+    assert tagged.lead_image_alt == "Passengers board a ferry"
+    assert tagged.lead_image_caption is None
+    bare = extract(
+        _page('<meta property="og:image" content="/img/ferry.jpg">', '<img src="/img/ferry.jpg">'),
+        url,
+    )
+    assert bare.lead_image_alt is None and bare.lead_image_caption is None
+    # JSON-LD's image caption; a very long description is cut at a word.
+    ld = json.dumps(
+        {
+            "@type": "NewsArticle",
+            "headline": "Ferries sail again",
+            "image": {"@type": "ImageObject", "url": "/img/f.jpg", "caption": "Ferries, " * 80},
+        }
+    )
+    long = extract(
+        _page(
+            f'<script type="application/ld+json">{ld}</script>'
+            f'<meta property="og:image:alt" content="{"a ferry " * 60}">',
+            "",
+        ),
+        url,
+    )
+    assert long.lead_image_caption is not None and long.lead_image_caption.endswith("Ferries,…")
+    assert len(long.lead_image_caption) <= 500
+    assert long.lead_image_alt is not None and len(long.lead_image_alt) <= 300

@@ -423,3 +423,25 @@ def test_an_article_in_another_language_says_so(client):
     assert '<div class="article-body" lang="fr">' in html
     english = make_article(title="Quake toll rises", text="The toll rose.\n\nRescuers went on.")
     assert 'lang="' not in text_of(client.get(english.get_absolute_url())).split("<body", 1)[1]
+
+
+def test_the_lead_image_keeps_its_description_and_caption(client):
+    art = make_article(
+        title="Ferries sail again",
+        lead_image="https://cdn.example/ferry.jpg",
+        lead_image_alt="Passengers board the 7.40 ferry",
+        lead_image_caption="The first sailing in a week. Photograph: Ledger Pictures",
+    )
+    html = text_of(client.get(art.get_absolute_url()))
+    figure = html.split('<figure class="lead-image">')[1].split("</figure>")[0]
+    assert 'alt="Passengers board the 7.40 ferry"' in figure
+    assert (
+        "<figcaption>The first sailing in a week. Photograph: Ledger Pictures</figcaption>"
+        in figure
+    )
+    plain = make_article(title="Ferries sail", lead_image="https://cdn.example/f.jpg")
+    figure = text_of(client.get(plain.get_absolute_url())).split('<figure class="lead-image">')[1]
+    assert (
+        'alt=""' in figure.split("</figure>")[0]
+        and "<figcaption>" not in figure.split("</figure>")[0]
+    )

@@ -212,6 +212,8 @@ class Article(models.Model):
     fetched_at = models.DateTimeField(default=timezone.now, db_index=True)
     language = models.CharField(max_length=16, blank=True)
     lead_image = models.URLField(max_length=2000, blank=True)
+    lead_image_alt = models.CharField(max_length=300, blank=True)
+    lead_image_caption = models.CharField(max_length=500, blank=True)
     word_count = models.PositiveIntegerField(default=0)
     paywalled = models.BooleanField(default=False)
     content_hash = models.CharField(max_length=64, db_index=True)

@@ -706,6 +706,8 @@ def store_article(
         text=text,
         html=extracted.html,
         lead_image=(extracted.lead_image or "")[:2000],
+        lead_image_alt=extracted.lead_image_alt or "",
+        lead_image_caption=extracted.lead_image_caption or "",
         word_count=extracted.word_count,
         paywalled=extracted.paywalled,
         content_hash=chash,

@@ -47,6 +47,9 @@ class ExtractedArticle:
     html: str
     paywalled: bool
     word_count: int
+    #: What the lead image shows (alt text), and its caption with the credit.
+    lead_image_alt: str | None = None
+    lead_image_caption: str | None = None
 
     @classmethod
     def from_text(
@@ -127,6 +130,8 @@ def extract(html: str | bytes, url: str | None = None) -> ExtractedArticle:
         published=meta.published,
         updated=meta.updated,
         lead_image=meta.lead_image,
+        lead_image_alt=meta.lead_image_alt,
+        lead_image_caption=meta.lead_image_caption,
         language=_language(meta.language, text),
         site_name=meta.site_name,
         description=meta.description,

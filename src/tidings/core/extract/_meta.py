@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
@@ -37,6 +38,9 @@ class Meta:
     published: datetime | None = None
     updated: datetime | None = None
     lead_image: str | None = None
+    #: What the lead image shows (its alt text) and its caption with the credit.
+    lead_image_alt: str | None = None
+    lead_image_caption: str | None = None
     language: str | None = None
     site_name: str | None = None
     description: str | None = None
@@ -156,6 +160,64 @@ def _image(value: Any) -> str | None:
     return _clean(value)
 
 
+def _image_caption(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return _clean(value.get("caption")) if isinstance(value, dict) else None
+
+
+ALT_CHARS = 300
+CAPTION_CHARS = 500
+_IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|webp|gif|avif|svg)$", re.IGNORECASE)
+_IMAGE_SIZE = re.compile(r"[-_]?\d{2,4}x\d{2,4}$")
+# The images a page shows before its lead image is found among them (logos, icons...).
+_IMAGES_LOOKED_AT = 400
+
+
+def _image_stem(link: str | None) -> str:
+    """The file name of an image link without its type and size ("quake-1200x675.jpg"
+    and ".../640/quake.jpg?w=640" are "quake"): a page shows its lead image in another
+    size than its OpenGraph tag names."""
+    name = urlsplit(link or "").path.rsplit("/", 1)[-1]
+    return _IMAGE_SIZE.sub("", _IMAGE_FILE.sub("", name)).lower()
+
+
+def _words(value: str | None, limit: int) -> str | None:
+    """Descriptive text of an image: cleaned and cut at a word, or None for none or a
+    file name ("IMG_2041.jpg")."""
+    text = _clean(value)
+    if not text or (" " not in text and _IMAGE_FILE.search(text)):
+        return None
+    if len(text) > limit:
+        text = text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def _lead_image_words(
+    tree: HtmlElement, meta: dict[str, str], ld: dict[str, Any], image: str | None
+) -> tuple[str | None, str | None]:
+    """The lead image's alt text and caption: from its OpenGraph/Twitter alt tag and
+    JSON-LD caption, else from the page's own ``<img>`` of that picture and the
+    ``<figcaption>`` of its figure."""
+    alt = _words(meta.get("og:image:alt") or meta.get("twitter:image:alt"), ALT_CHARS)
+    caption = _words(_image_caption(ld.get("image")), CAPTION_CHARS)
+    stem = _image_stem(image)
+    if (alt and caption) or len(stem) < 4:
+        return alt, caption
+    for img in itertools.islice(tree.iter("img"), _IMAGES_LOOKED_AT):
+        if not any(_image_stem(img.get(attr)) == stem for attr in ("src", "data-src")):
+            continue
+        alt = alt or _words(img.get("alt"), ALT_CHARS)
+        for parent in itertools.islice(img.iterancestors(), 4):
+            if parent.tag == "figure":
+                found = parent.find(".//figcaption")
+                if found is not None:
+                    caption = caption or _words(found.text_content(), CAPTION_CHARS)
+                break
+        break
+    return alt, caption
+
+
 def _absolute(link: str | None, base: str | None) -> str | None:
     if not link:
         return None
@@ -246,6 +308,7 @@ def extract_meta(tree: HtmlElement, url: str | None) -> Meta:
     m.lead_image = _absolute(
         _image(ld.get("image")) or meta.get("og:image") or meta.get("twitter:image"), url
     )
+    m.lead_image_alt, m.lead_image_caption = _lead_image_words(tree, meta, ld, m.lead_image)
     html_el = tree if tree.tag == "html" else tree.getroottree().getroot()
     lang = (
         html_el.get("lang")
