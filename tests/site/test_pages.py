@@ -101,7 +101,11 @@ def test_home_category_filter_and_pagination(client, world):
     r = client.get("/", {"category": "Business"})
     html = text_of(r)
     assert "Latest in Business" in html
+    assert '<h1 class="visually-hidden">Business</h1>' in html
     assert "Insurers brace" in html and "harbour towns count" not in html
+    # A section no article is in is no page (it was an empty "Latest in Anything").
+    assert client.get("/", {"category": "Anything"}).status_code == 404
+    assert "<h1" in text_of(client.get("/"))
     assert client.get("/", {"page": "2"}).status_code == 404
     assert client.get("/", {"page": "x"}).status_code == 404
 

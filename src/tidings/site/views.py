@@ -323,6 +323,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if category:
         latest = latest.filter(category=category)
     page = _paginate(latest, request)
+    if category and not page.paginator.count:
+        raise Http404("no such section")
     top = _top_stories() if page.number == 1 and not category else []
     context = {
         "top_stories": top,
