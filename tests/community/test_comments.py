@@ -231,3 +231,31 @@ def test_new_user_without_profile_can_post(client_for, article):
     response = post(client_for(admin), article, "Staff note")
     assert response.status_code == 302
     assert Comment.objects.get().author.profile.display_name == "admin"
+
+
+def test_a_reader_cannot_like_their_own_comment(client_for, reader, other, article):
+    client = client_for(reader)
+    post(client, article, "My own view of the harbour.")
+    mine = Comment.objects.get()
+    response = client.post(f"/comments/{mine.pk}/like/", {"next": "/x"})
+    assert response.status_code == 400
+    assert "You cannot like your own comment." in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.score == 0
+    client_for(other).post(f"/comments/{mine.pk}/like/", {"next": "/x"})
+    mine_html = thread_html(client, article).split(f'id="comment-{mine.pk}"')[1]
+    assert f"/comments/{mine.pk}/like/" not in mine_html and "1 like" in mine_html
+    assert f"/comments/{mine.pk}/like/" in thread_html(client_for(other), article)
+
+
+def test_a_comment_sent_twice_is_stored_once(client_for, reader, article):
+    """A double click or a retried request posts the same text again at once."""
+    client = client_for(reader)
+    first, second = (post(client, article, "Short and sent twice.") for _ in range(2))
+    comment = Comment.objects.get()
+    assert first["Location"] == second["Location"] == f"/x#comment-{comment.pk}"
+    # Later, or elsewhere, the same words are a new comment (or held as a repeat).
+    Comment.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+    post(client, article, "Short and sent twice.")
+    post(client, article, "Reply: short and sent twice.", parent=comment)
+    assert Comment.objects.count() == 3

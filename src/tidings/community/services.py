@@ -152,6 +152,8 @@ def post(
             raise CommentError("The comment you replied to is no longer available.")
         if parent.parent_id is not None:  # one level of replies: answer the thread's root
             parent = parent.parent
+    if (same := _just_posted(author, target, parent, body)) is not None:
+        return same  # a form sent twice (a double click, a retried request)
     _check_rates(author, ip)
     reason = _hold_reason(author, body)
     with transaction.atomic():
@@ -168,6 +170,27 @@ def post(
         if reason:
             _audit(ModerationAction.Kind.HOLD, comment=comment, reason=reason)
     return comment
+
+
+# A comment sent again within this long, word for word, is the same comment.
+RESENT_SECONDS = 120
+
+
+def _just_posted(author: User, target: Target, parent: Comment | None, body: str) -> Comment | None:
+    """The author's comment of this very text in the same place, posted a moment ago."""
+    since = timezone.now() - timedelta(seconds=RESENT_SECONDS)
+    return (
+        Comment.objects.filter(
+            target_filter(target),
+            author=author,
+            parent=parent,
+            body=body,
+            created_at__gte=since,
+            status__in=[S.PUBLISHED, S.PENDING],
+        )
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def can_edit(user: Any, comment: Comment) -> bool:
@@ -225,7 +248,11 @@ def report(*, user: User, comment_id: int, reason: str, note: str = "") -> bool:
 
 
 def toggle_like(*, user: User, comment_id: int) -> Comment:
+    """Like a published comment, or take the like back; one's own counts for nothing
+    (a like ranks comments in the "Top" order)."""
     comment = Comment.objects.get(pk=comment_id, status=S.PUBLISHED)
+    if comment.author_id == user.pk:
+        raise CommentError("You cannot like your own comment.")
     with transaction.atomic():
         deleted, _ = CommentVote.objects.filter(comment=comment, user=user).delete()
         if not deleted:

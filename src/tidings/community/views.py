@@ -410,6 +410,8 @@ def like_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
         comment = services.toggle_like(user=request.user, comment_id=comment_id)
     except Comment.DoesNotExist as exc:
         raise Http404("no such comment") from exc
+    except CommentError as exc:
+        return _refused(request, exc, {"back": safe_next(request, "/")})
     comment.liked = comment.votes.filter(user=request.user).exists()  # type: ignore[attr-defined]
     return _comment_response(request, comment)
 
