@@ -171,6 +171,9 @@ def test_first_day_quota(client_for, article, monkeypatch):
     assert codes == [302, 302, 302, 429, 429]
     response = _post(client, article, "again", headers={"X-Tidings-Fragment": "1"})
     assert response.status_code == 429 and int(response["Retry-After"]) > 3600
+    # Said in words, and the day's cap is what it names (not a moment's flood limit).
+    said = response.content.decode()
+    assert "first day" in said and "Please try again in about " in said and " hours." in said
     assert Comment.objects.count() == 3
     old = make_user("Old hand", age_days=10)
     assert [_post(client_for(old), article, f"old {i}").status_code for i in range(5)] == [302] * 5

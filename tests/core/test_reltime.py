@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tidings.core import reltime
 from tidings.core.reltime import exact, relative
 
 NOW = datetime(2025, 6, 30, 9, 0, tzinfo=UTC)
@@ -53,3 +54,21 @@ def test_exact_shows_local_time_and_zone():
     assert exact(NOW, UTC) == "Mon 30 Jun 2025, 09:00 UTC"
     assert exact(NOW, TOKYO) == "Mon 30 Jun 2025, 18:00 JST"
     assert exact(NOW, LA) == "Mon 30 Jun 2025, 02:00 PDT"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (0.2, "a few seconds"),
+        (5, "a few seconds"),
+        (5.1, "6 seconds"),
+        (59, "59 seconds"),
+        (60, "1 minute"),
+        (61, "2 minutes"),
+        (3600, "about 1 hour"),
+        (3601, "about 2 hours"),
+        (86236, "about 24 hours"),
+    ],
+)
+def test_a_wait_in_words_is_never_too_short(seconds: float, words: str) -> None:
+    assert reltime.wait(seconds) == words

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 
 from tidings.aiweb.services import LANGUAGES, MAX_QUESTION, Job, get_engine, rate_limit
 from tidings.aiweb.services import resolve_story as _resolve_story
+from tidings.core import reltime
 from tidings.core.ai import (
     FEATURES,
     STORY_FEATURES,
@@ -95,7 +96,9 @@ def _refusal(exc: Exception) -> _Refused:
     """The status and reader-facing message of an AI failure."""
     if isinstance(exc, RateLimitedError):
         wait = max(1, math.ceil(exc.retry_after))
-        return _Refused(429, f"Too many AI requests — please try again in {wait} s.", wait)
+        return _Refused(
+            429, f"Too many AI requests — please try again in {reltime.wait(wait)}.", wait
+        )
     if isinstance(exc, LLMNotConfiguredError | ConfigError):
         return _Refused(501, NEEDS_LLM)
     if isinstance(exc, AIBudgetExceededError):

@@ -115,9 +115,9 @@ def _hold_reason(author: User, body: str, *, exclude: int | None = None) -> str:
 
 
 def _check_rates(author: User, ip: str) -> None:
+    """The new account's daily cap first: a post it refuses is not counted against the
+    short-term limits (whose "wait a moment" would not be true)."""
     pol = policy()
-    ratelimit.hit(ratelimit.bucket_key("comment-user", str(author.pk)), pol.comment_rate)
-    ratelimit.hit(ratelimit.bucket_key("comment-ip", ip), pol.comment_ip_rate)
     now = timezone.now()
     day = timedelta(days=1)
     if author.date_joined > now - day and not author.is_staff:
@@ -129,6 +129,8 @@ def _check_rates(author: User, ip: str) -> None:
                 f"New accounts may post {pol.new_account_daily} comments on their first day.",
                 retry_after=max(wait, 1.0),
             )
+    ratelimit.hit(ratelimit.bucket_key("comment-user", str(author.pk)), pol.comment_rate)
+    ratelimit.hit(ratelimit.bucket_key("comment-ip", ip), pol.comment_ip_rate)
 
 
 def post(

@@ -34,6 +34,7 @@ from tidings.community.forms import (
 )
 from tidings.community.models import Comment, ModerationAction, Report
 from tidings.community.policy import policy
+from tidings.core import reltime
 from tidings.core.errors import CommentError, CommentTooLongError, RateLimitedError
 from tidings.news.models import Article, Story
 
@@ -74,7 +75,7 @@ def _too_many(
     template: str = "community/error.html",
     ctx: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    body = {"message": exc.message, "retry_after": ratelimit.retry_after_header(exc), **(ctx or {})}
+    body = {"message": exc.message, "retry_in": reltime.wait(exc.retry_after), **(ctx or {})}
     if _wants_fragment(request):
         response = HttpResponse(
             render_to_string("community/_error.html", body, request=request), status=429

@@ -7,10 +7,11 @@ a stored page has them recomputed when served (``tidings.site._pagestore``).
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, tzinfo
 from html import escape
 
-__all__ = ["exact", "relative", "time_element"]
+__all__ = ["exact", "relative", "time_element", "wait"]
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -46,6 +47,21 @@ def relative(when: datetime, now: datetime, tz: tzinfo) -> str:
     if days < 7:
         return f"{days} days ago"
     return _date(when, now, tz)
+
+
+def wait(seconds: float) -> str:
+    """How long a reader has to wait, in words: "a few seconds", "40 seconds",
+    "5 minutes", "about 3 hours" (always rounded up, so never too short)."""
+    s = max(1, math.ceil(seconds))
+    if s <= 5:
+        return "a few seconds"
+    if s < 60:
+        return f"{s} seconds"
+    if s < 3600:
+        m = math.ceil(s / 60)
+        return f"{m} minute{'' if m == 1 else 's'}"
+    h = math.ceil(s / 3600)
+    return f"about {h} hour{'' if h == 1 else 's'}"
 
 
 def _date(when: datetime, now: datetime, tz: tzinfo) -> str:
