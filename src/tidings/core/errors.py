@@ -185,6 +185,13 @@ class CorpusError(TidingsError):
     code = "corpus"
 
 
+class BusyError(TidingsError):
+    """Work that one process at a time may do is being done by another (a story
+    rebuild while a worker assigns stories)."""
+
+    code = "busy"
+
+
 class SearchError(TidingsError):
     """The full-text search index could not answer a query."""
 

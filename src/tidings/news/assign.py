@@ -24,6 +24,7 @@ from django.utils import timezone
 from tidings import services
 from tidings.core.dedupe import NearDuplicateIndex
 from tidings.core.entities import WORD, Entity, extract_entities
+from tidings.core.errors import BusyError
 from tidings.core.stories import Assignment, StoryEngine, StoryInput, shared_reason
 from tidings.news.models import (
     Article,
@@ -543,10 +544,19 @@ def refresh_related(article_ids: Iterable[str]) -> int:
 
 
 def recluster(holder: str) -> int:
-    """Forget every story and assign all articles again, in their original arrival order."""
+    """Forget every story and assign all articles again, in their original arrival order.
+
+    The new engine (its model, the embedder the settings name) is made before anything
+    is forgotten: a setting that cannot be used fails here with the stories intact.
+    Raises :class:`BusyError` while another process holds the assignment lease.
+    """
     if not acquire(LEASE_NAME, holder, ttl=timedelta(hours=1)):
-        raise RuntimeError("another worker is assigning stories; try again when it is idle")
+        raise BusyError(
+            "another worker is assigning stories; run this again when it is idle",
+            code="assignment_busy",
+        )
     try:
+        fresh = StoryEngine(embedder=services.embedder())
         with transaction.atomic():
             order = list(
                 Article.objects.order_by("story_seq", "fetched_at", "id").values_list(
@@ -568,12 +578,25 @@ def recluster(holder: str) -> int:
             Topic.objects.all().delete()
         with _state.lock:
             _state.__init__()  # type: ignore[misc]
+            _state._engine = fresh
             _state.synced_seq = -1
             for aid in order:
                 art = Article.objects.select_related("source").get(pk=aid)
                 _assign_one(art)
                 if len(order) > 100:
                     acquire(LEASE_NAME, holder, ttl=timedelta(hours=1))
+            # The cards of articles whose story gained reports later, as a worker would
+            # refresh them: the rebuild ends as the stories would stand had they
+            # arrived one by one.
+            stale = Article.objects.filter(related_stale=True).order_by("-story_seq")
+            for n, aid in enumerate(stale.values_list("id", flat=True).iterator()):
+                if aid in _state.engine:
+                    _store_related(aid, _state.engine)
+                if n % 500 == 499:
+                    acquire(LEASE_NAME, holder, ttl=timedelta(hours=1))
+            Article.objects.filter(related_stale=True).update(
+                related_stale=False, changed_at=timezone.now()
+            )
         return len(order)
     finally:
         release(LEASE_NAME, holder)
