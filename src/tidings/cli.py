@@ -296,8 +296,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     _migrate()
     import signal
 
-    from tidings.news import worker
+    from tidings.news import bootstrap, worker
 
+    bootstrap.allow_sample_publisher()
     stop = threading.Event()
 
     def _stop(signum: int, frame: object) -> None:

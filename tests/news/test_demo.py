@@ -80,3 +80,25 @@ def test_demo_publisher_is_the_only_local_address_allowed(demo_site: None) -> No
     other_port = _free_port()
     with pytest.raises(BlockedURLError):
         check_url(f"http://127.0.0.1:{other_port}/", allow_hosts=services.allow_hosts())
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_of_its_own_reaches_the_sample_publisher(
+    demo_site: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The split shape: ``tidings serve --no-worker`` serves the sample publisher and
+    subscribes to it; ``tidings worker``, another process, polls it (it was refused as
+    a loopback address, and the site stayed empty)."""
+    bootstrap.prepare_site()  # the site process
+    services._extra_allow.clear()  # a worker process starts with nothing allowed
+    services._host_delays.clear()
+    services.reset()
+    assert bootstrap.allow_sample_publisher()
+    assert services.allow_hosts() == [bootstrap.demo_base_url().removeprefix("http://")]
+    worker.poll_once()
+    assert Article.objects.count() == len(load_corpus().articles)
+    # Without sample outlets, or with the demo off, nothing is let through.
+    services._extra_allow.clear()
+    monkeypatch.setenv("TIDINGS_DEMO", "false")
+    assert not bootstrap.allow_sample_publisher() and services.allow_hosts() == []

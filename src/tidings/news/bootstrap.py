@@ -79,6 +79,18 @@ def prepare_site(console: Any = None) -> None:
                 log.warning("starter feed %s: %s", url, exc)
 
 
+def allow_sample_publisher() -> bool:
+    """In a worker of its own (``tidings serve --no-worker`` beside ``tidings worker``):
+    let it reach the sample publisher the site process serves, exactly its host and
+    port, when the site has sample outlets. True when allowed."""
+    from tidings import services
+
+    if not config.read("DEMO") or not Source.objects.filter(is_sample=True).exists():
+        return False
+    services.allow_demo_publisher(demo_base_url())
+    return True
+
+
 def shutdown() -> None:
     global _simulator
     if _simulator is not None:
