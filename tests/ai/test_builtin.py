@@ -174,3 +174,18 @@ def test_builtin_engine_on_real_stories() -> None:
             assert by_id[cite.article_id][cite.sentence] == point
         summary = engine.summarize(docs[0])
         assert 1 <= len(summary.points) <= 3
+
+
+def test_what_a_count_counts_may_be_left_to_the_number() -> None:
+    """ "How many people died?" is answered by "the death toll rose to 214" (the demo's
+    quake report): the counted word weighs less, and a toll is a count of the dead."""
+    from tidings.demo import load_corpus
+
+    report = next(a for a in load_corpus().articles if a.title.startswith("Veland quake toll"))
+    doc = ArticleDoc(id="q", title=report.title, text=report.text, source="s", url="https://q")
+    engine = BuiltinEngine()
+    died = engine.ask(doc, "How many people died?")
+    assert died.answered and "rose to 214" in died.text
+    money = engine.ask(doc, "How much money was announced?")
+    assert money.answered and "2.5 billion krona" in money.text
+    assert not engine.ask(doc, "How many goals were scored?").answered

@@ -84,7 +84,8 @@ _RELATED_GROUPS = (
     "build built builder maker manufacturer made construct constructed",
     "cold temperature temperatures degrees freeze frost minus",
     "budget overrun overran",
-    "die died dead death deaths kill killed fatal",
+    "die died dead death deaths kill killed fatal toll",
+    "money fund funds funding cash billion million dollars euros pounds krona",
     "injure injured injuries wounded hurt",
     "arrest arrested detain detained custody charged",
     "say said told statement stated",
@@ -93,6 +94,8 @@ _RELATED_GROUPS = (
     "big large size many much",
     "stop end ends halt cut",
 )
+_COUNTED = re.compile(r"\bhow (?:many|much) ([^\W\d_]+)", re.IGNORECASE)
+COUNTED_WEIGHT = 0.35
 _RELATED: dict[str, frozenset[str]] = {}
 for _group in _RELATED_GROUPS:
     _stems = frozenset(stem(w) for w in _group.split())
@@ -377,8 +380,13 @@ class BuiltinEngine(EngineBase):
         for d in docs:
             df.update(set(d))
 
+        # What "how many"/"how much" counts is often left to the number's sense ("the
+        # death toll rose to 214" answers "how many people died?"): it weighs less.
+        counted = set(terms(m.group(1))) if (m := _COUNTED.search(question)) else set()
+
         def weight(t: str) -> float:
-            return math.log((n + 1) / (df.get(t, 0) + 0.5))
+            w = math.log((n + 1) / (df.get(t, 0) + 0.5))
+            return w * COUNTED_WEIGHT if t in counted else w
 
         total = sum(weight(t) for t in q_terms)
         query: dict[str, float] = {}
