@@ -189,3 +189,40 @@ def test_what_a_count_counts_may_be_left_to_the_number() -> None:
     money = engine.ask(doc, "How much money was announced?")
     assert money.answered and "2.5 billion krona" in money.text
     assert not engine.ask(doc, "How many goals were scored?").answered
+
+
+def test_brief_leads_with_where_the_story_stands_now() -> None:
+    """The demo's quake: the most repeated facts are the first report's ("at least 12
+    people"); the newest report's lead (the toll at 214) heads the briefing."""
+    from dataclasses import replace
+    from datetime import UTC, datetime, timedelta
+
+    from tidings.demo import load_corpus
+
+    now = datetime(2025, 6, 1, tzinfo=UTC)
+    quake = [
+        a
+        for a in load_corpus().articles
+        if a.story == "veland-earthquake" and a.language in (None, "en") and a.age_minutes > 120
+    ]
+    docs = [
+        ArticleDoc(
+            id=a.key,
+            title=a.title,
+            text=a.text,
+            source=a.outlet,
+            url=f"https://sample.example/{a.key}",
+            published=now - timedelta(minutes=a.age_minutes),
+        )
+        for a in quake
+    ]
+    newest = max(docs, key=lambda d: d.published or now)
+    assert "214" in newest.text
+    result = BuiltinEngine().brief(docs)
+    assert result.text.startswith("**Latest**")
+    (at,) = result.meta["latest"]
+    assert "214" in result.points[at] and result.citations[at].article_id == newest.id
+    assert "\n\n**What happened**" in result.text
+    # Undated reports (or one report) have no "latest".
+    undated = BuiltinEngine().brief([replace(d, published=None) for d in docs])
+    assert undated.meta["latest"] == [] and undated.text.startswith("**What happened**")

@@ -487,6 +487,20 @@ def _fact_in(fact: str, haystack: str) -> bool:
     return body in haystack
 
 
+def _newest_lead(docs: Sequence[ArticleDoc], items: Sequence[tuple[int, _Sent]]) -> int | None:
+    """The item of the first sentence of the newest report, when reports are dated and
+    one is newer than the others (None otherwise)."""
+    dated = [(a.published, ai) for ai, a in enumerate(docs) if a.published is not None]
+    if len(dated) < 2:
+        return None
+    dated.sort()
+    (newest_at, newest), (before, _) = dated[-1], dated[-2]
+    if newest_at == before:
+        return None
+    mine = [i for i, (ai, _) in enumerate(items) if ai == newest]
+    return min(mine, key=lambda i: items[i][1].position) if mine else None
+
+
 def _brief(engine: BuiltinEngine, story: Sequence[ArticleDoc]) -> AIResult:
     docs = [a for a in story if a.text.strip()]
     if not docs:
@@ -547,6 +561,15 @@ def _brief(engine: BuiltinEngine, story: Sequence[ArticleDoc]) -> AIResult:
             differs.append(i)
             per_outlet[by_outlet[i]] += 1
 
+    # Where the story stands now: the newest report's lead, when the reports are dated
+    # and it is not already said above (the most repeated facts are often the first
+    # report's: "at least 12 dead" where the latest says 214).
+    latest = _newest_lead(docs, items)
+    if latest is not None and latest in happened:
+        latest = None
+    if latest is not None:
+        differs = [i for i in differs if i != latest]
+
     points: list[str] = []
     cites: list[Citation] = []
     lines = ["**What happened**"]
@@ -565,6 +588,13 @@ def _brief(engine: BuiltinEngine, story: Sequence[ArticleDoc]) -> AIResult:
             cites.append(Citation(s.sentence.index, article_id=a.id, source=a.source))
             label = md_label(a.source)
             lines.append(f"- Only {label}: {s.sentence.text} ([{label}]({a.url}))")
+    if latest is not None:
+        ai, s = items[latest]
+        a = docs[ai]
+        points.append(s.sentence.text)
+        cites.append(Citation(s.sentence.index, article_id=a.id, source=a.source))
+        label = md_label(a.source)
+        lines[:0] = [f"**Latest** ({label})", f"- {s.sentence.text} ([{label}]({a.url}))", ""]
     return engine._result(
         "brief",
         "\n".join(lines),
@@ -574,6 +604,7 @@ def _brief(engine: BuiltinEngine, story: Sequence[ArticleDoc]) -> AIResult:
             "outlets": n_out,
             "what_happened": list(range(len(happened))),
             "what_differs": list(range(len(happened), len(happened) + len(differs))),
+            "latest": [len(points) - 1] if latest is not None else [],
             "support": [support[i] for i in happened],
         },
     )
