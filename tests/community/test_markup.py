@@ -77,3 +77,17 @@ def test_repeated_comment_is_held() -> None:
     text = "This exact sentence was already posted by me a minute ago."
     assert _spam.spam_reason(text, [text.upper()]) != ""
     assert _spam.spam_reason(text, ["something else entirely, really"]) == ""
+
+
+def test_a_refused_link_keeps_its_text_only() -> None:
+    """A relative or unsafe address is dropped; the words stay, not a dead link."""
+    html = markup.render("[log out](/accounts/logout/) or [this](https://example.test/a)")
+    assert html.startswith("<p>log out or <a href=")
+    assert [t[0] for t in inspect(html)].count("a") == 1
+
+
+def test_text_cannot_be_turned_around() -> None:
+    """A right-to-left override would show "gnp.exe" as "exe.png"; marks stay."""
+    text = "see \u202egnp.exe\u202c and \u2067isolated\u2069 \u200fmark"
+    assert markup.without_bidi_controls(text) == "see gnp.exe and isolated \u200fmark"
+    assert "\u202e" not in markup.render(text)

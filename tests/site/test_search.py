@@ -49,7 +49,9 @@ def test_stemming_and_all_words():
 def test_falls_back_to_any_word_when_no_article_has_all():
     a = make_article(title="Copper rises", text="Copper prices rose.")
     b = make_article(title="Zinc falls", text="Zinc prices fell.")
-    assert set(ids(get_backend().search("copper zinc"))) == {a.pk, b.pk}
+    results = get_backend().search("copper zinc")
+    assert set(ids(results)) == {a.pk, b.pk} and results.any_word
+    assert not get_backend().search("copper prices").any_word
 
 
 def test_recent_articles_rank_higher_at_equal_relevance():
@@ -247,6 +249,10 @@ def test_search_page(client):
     assert "1 result for “lighthouse”" in html
     assert a.get_absolute_url() in html and "<mark>Lighthouse</mark>" in html
     assert "Nothing matches" in client.get("/search", {"q": "zeppelin"}).content.decode()
+    # Some of the words, not all: said so.
+    some = client.get("/search", {"q": "lighthouse zeppelin"}).content.decode()
+    assert "1 result for" in some and "No article has all of these words" in some
+    assert "No article has all" not in html
     assert client.get("/search").status_code == 200
     assert client.get("/search", {"q": "lighthouse", "page": 5}).status_code == 404
     # Past what the database's offset holds: no such page, not a server error.

@@ -20,6 +20,17 @@ _TAGS = {"p", "br", "em", "strong", "a", "blockquote", "code"}
 _ATTRIBUTES = {"a": {"href"}}
 _SCHEMES = {"http", "https", "mailto"}
 _LINK = re.compile(r"https?://|www\.|\]\(", re.IGNORECASE)
+# A link whose address was refused (a relative or ``javascript:`` one) keeps its text
+# only: an ``<a>`` without ``href`` would look like a link and go nowhere.
+_DEAD_LINK = re.compile(r"<a(?: rel=\"[^\"]*\")?>(.*?)</a>", re.DOTALL)
+# Bidirectional embeddings, overrides and isolates: they turn the text after them
+# around ("‮gnp.exe" reads "exe.png"); the marks (U+200E/200F) stay.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi_controls(text: str) -> str:
+    return _BIDI_CONTROLS.sub("", text)
+
 
 _md = (
     MarkdownIt("zero", {"html": False, "linkify": False, "breaks": True})
@@ -30,8 +41,8 @@ _md = (
 
 def render(text: str) -> str:
     """Markdown source → sanitised HTML (safe to mark safe in a template)."""
-    html = _md.render(text)
-    return nh3.clean(
+    html = _md.render(without_bidi_controls(text))
+    html = nh3.clean(
         html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
@@ -40,6 +51,7 @@ def render(text: str) -> str:
         strip_comments=True,
         url_relative="deny",
     ).strip()
+    return _DEAD_LINK.sub(r"\1", html)
 
 
 def count_links(text: str) -> int:

@@ -66,7 +66,7 @@ def published_count(target: Target) -> int:
 
 
 def _check_body(body: str) -> str:
-    body = body.replace("\r\n", "\n").strip()
+    body = markup.without_bidi_controls(body.replace("\r\n", "\n")).strip()
     limit = policy().max_chars
     if not body:
         raise CommentError("Please write something first.")

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from django.db import DatabaseError, connection
@@ -72,6 +72,8 @@ class Results:
     hits: list[Hit]
     total: int
     page: int
+    #: No article has every word: these have some of them (the page says so).
+    any_word: bool = False
 
     @property
     def pages(self) -> int:
@@ -218,7 +220,7 @@ class SqliteBackend:
         results = self._run(q, " ".join(quoted), page)
         if results.total == 0 and len(quoted) > 1:
             # No article has every word: fall back to any of them, best first.
-            results = self._run(q, " OR ".join(quoted), page)
+            results = replace(self._run(q, " OR ".join(quoted), page), any_word=True)
         return results
 
     def _run(self, q: str, match: str, page: int) -> Results:
@@ -298,7 +300,7 @@ class PostgresBackend:
         text = q[:MAX_QUERY_CHARS].replace(_START, " ").replace(_STOP, " ")
         results = self._run(q, text, page)
         if results.total == 0 and len(terms) > 1:
-            results = self._run(q, " or ".join(terms), page)
+            results = replace(self._run(q, " or ".join(terms), page), any_word=True)
         return results
 
     def _run(self, q: str, text: str, page: int) -> Results:
