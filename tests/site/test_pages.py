@@ -449,3 +449,35 @@ def test_the_lead_image_keeps_its_description_and_caption(client):
         'alt=""' in figure.split("</figure>")[0]
         and "<figcaption>" not in figure.split("</figure>")[0]
     )
+
+
+def test_the_site_offers_an_atom_feed_of_its_latest_articles(client, world):
+    from xml.etree import ElementTree
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    home = text_of(client.get("/"))
+    assert '<link rel="alternate" type="application/atom+xml"' in home and 'href="/feed"' in home
+    response = client.get("/feed")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = ElementTree.fromstring(response.content)
+    entries = feed.findall(f"{atom}entry")
+    titles = [e.findtext(f"{atom}title") for e in entries]
+    # Newest first, every original once (the syndicated copy is left out).
+    assert titles[:3] == [
+        "Insurers brace for Veland quake claims",
+        "Veland earthquake: harbour towns count the damage",
+        "Quake shakes Veland coast, ferries halted",
+    ]
+    assert len(titles) == len(set(titles)) == 4
+    first = entries[2]
+    link = first.find(f"{atom}link")
+    assert link is not None and link.get("href", "").endswith(world["first"].get_absolute_url())
+    assert first.findtext(f"{atom}author/{atom}name") == "Ana Kerr (Meridian Wire)"
+    assert "strong earthquake shook" in (first.findtext(f"{atom}summary") or "")
+    # One section's feed; a section no article is in is no feed.
+    business = ElementTree.fromstring(client.get("/feed", {"category": "Business"}).content)
+    assert [e.findtext(f"{atom}title") for e in business.findall(f"{atom}entry")] == [
+        "Insurers brace for Veland quake claims"
+    ]
+    assert client.get("/feed", {"category": "Nowhere"}).status_code == 404

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tidings.site import views
+from tidings.site import feeds, views
 
 # Slugs are matched as `str`: article slugs keep letters of non-Latin scripts.
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("source/<str:slug>", views.source, name="source"),
     path("topic/<str:slug>", views.topic, name="topic"),
     path("search", views.search, name="search"),
+    path("feed", feeds.LatestArticles(), name="feed"),
 ]
