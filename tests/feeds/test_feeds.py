@@ -359,3 +359,17 @@ def test_feed_like_garbage_never_crashes(prefix: bytes, tail: bytes) -> None:
     for entry in result.entries:
         entry.title.encode("utf-8")
         entry.summary.encode("utf-8")
+
+
+def test_a_huge_description_is_cut_to_a_teaser() -> None:
+    """A feed item whose description runs to megabytes keeps a teaser, not the lot."""
+    words = "Harbour news from the north quay. " * 200_000  # 6.8 MB
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Sample</title>'
+        "<link>https://sample.example/</link><item><title>Long one</title>"
+        f"<link>https://sample.example/a</link><description>{words}</description></item>"
+        "</channel></rss>"
+    ).encode()
+    (entry,) = parse_feed(feed, url="https://sample.example/feed").entries
+    assert 1000 < len(entry.summary) <= 2001 and entry.summary.endswith("…")
+    assert entry.summary.startswith("Harbour news from the north quay.")

@@ -92,6 +92,7 @@ class ParsedFeed:
 
 _ROOT_KINDS: dict[str, FeedKind] = {"rss": "rss", "rdf": "rdf", "feed": "atom"}
 _SUMMARY_CHARS = 500
+_DESCRIPTION_CHARS = 2000
 _IMAGE_EXT = re.compile(r"\.(?:jpe?g|png|gif|webp|avif|svg)(?:$|\?)", re.I)
 _LANG_ELEMENT = re.compile(
     r"<(?:dc:)?language\b[^>]*>\s*(?:<!\[CDATA\[)?\s*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*)", re.I
@@ -242,7 +243,10 @@ def _entry(fields: _Fields) -> FeedEntry:
         content_html = description
     if content_html is not None:
         content_html = absolutize(content_html, base)
+    # A summary is a teaser: a description of megabytes (seen in the wild) is cut.
     summary = _text(description)
+    if len(summary) > _DESCRIPTION_CHARS:
+        summary = short_text(summary, _DESCRIPTION_CHARS)
     if not summary and content:
         summary = short_text(html_to_text(content), _SUMMARY_CHARS)
     image = None
