@@ -18,6 +18,7 @@ from tidings.core.feeds import ParsedFeed, looks_like_feed, parse_feed, parse_wi
 from ._golden import DATA, FEED_URL, as_json, expected_path, fixtures
 
 MALICIOUS = DATA / "malicious"
+RECOVERY = DATA / "recovery"
 
 
 @pytest.mark.parametrize("path", fixtures(), ids=lambda p: p.name)
@@ -318,6 +319,69 @@ def test_truncated_feed_still_yields_items_or_feed_error() -> None:
     for cut in range(0, len(raw), 97):
         with contextlib.suppress(FeedError):
             parse_feed(raw[:cut], url=FEED_URL)
+
+
+@pytest.mark.parametrize(
+    ("name", "fault", "near"),
+    [
+        # <title> never closed: the one item swallowed, its link lost.
+        ("unclosed_title.xml", "mismatched tag", "<title>x</item></channel>"),
+        # Cut short before the first item.
+        ("cut_before_items.xml", "unclosed token", "harbour town</descri"),
+        # xml:base sends it to feedparser first; neither engine recovers an entry.
+        ("atom_base_unclosed.xml", "mismatched tag", "</entry>"),
+    ],
+)
+def test_broken_feed_with_nothing_recoverable_is_a_parse_error(
+    name: str, fault: str, near: str
+) -> None:
+    with pytest.raises(FeedError) as info:
+        parse_feed((RECOVERY / name).read_bytes(), url=FEED_URL)
+    error = info.value
+    assert not isinstance(error, NotAFeedError)
+    assert error.code == "feed_parse"
+    assert error.url == FEED_URL
+    assert error.message.startswith(f"the feed is not well-formed XML ({fault} near “")
+    assert near in error.message
+    assert error.message.endswith("and no item with a link could be read from it")
+
+
+@pytest.mark.parametrize(
+    ("name", "links"),
+    [
+        (
+            "cut_in_last_item.xml",
+            [
+                "https://harbour-gazette.example/news/ferry-winter-timetable",
+                "https://harbour-gazette.example/news/lighthouse-reopens",
+            ],
+        ),
+        (
+            "stray_tags.xml",
+            [
+                "https://harbour-gazette.example/news/sea-wall-vote",
+                "https://harbour-gazette.example/sport/sailing-cup",
+            ],
+        ),
+        (
+            "atom_base_stray_tag.xml",
+            ["https://harbour-gazette.example/news/ferry-winter-timetable"],
+        ),
+    ],
+)
+def test_slightly_broken_feed_keeps_the_items_it_yields(name: str, links: list[str]) -> None:
+    feed = parse_feed((RECOVERY / name).read_bytes(), url=FEED_URL)
+    assert feed.title == "The Harbour Gazette (sample)"
+    assert [entry.url for entry in feed.entries if entry.url] == links
+
+
+@pytest.mark.parametrize("name", ["empty_channel.xml", "empty_channel_then_junk.xml"])
+def test_complete_feed_without_items_is_an_empty_feed(name: str) -> None:
+    # Junk after the closing </rss> (a server warning) lost nothing of the feed.
+    feed = parse_feed((RECOVERY / name).read_bytes(), url=FEED_URL)
+    assert feed.title == "The Harbour Gazette (sample)"
+    assert feed.homepage == "https://harbour-gazette.example/"
+    assert feed.entries == ()
 
 
 def test_bad_json_feed() -> None:

@@ -7,6 +7,7 @@ import json
 import statistics
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -18,6 +19,7 @@ from tidings.demo import load_corpus
 from tidings.news import pipeline, worker
 from tidings.news.models import Article, Entry, Feed, FetchAttempt
 
+FEED_FILES = Path(__file__).parents[1] / "feeds" / "data"
 CORPUS = load_corpus()
 FIRST, SECOND, THIRD = (o.slug for o in CORPUS.outlets[:3])
 
@@ -155,6 +157,37 @@ def test_unparseable_feed_is_recorded(ingest, sim, file_server, body, content_ty
     assert FetchAttempt.objects.filter(feed=bad, code=code).count() == 1
     assert stored_of(SECOND) == expected_of(SECOND)
     assert Feed.objects.get(pk=feeds[SECOND].pk).last_error_code == ""
+
+
+@pytest.mark.parametrize(
+    ("path", "code", "words"),
+    [
+        (FEED_FILES / "recovery" / "unclosed_title.xml", "feed_parse", "not well-formed XML"),
+    ],
+    ids=lambda value: value.name if isinstance(value, Path) else value,
+)
+def test_add_and_poll_report_a_broken_feed_alike(ingest, file_server, capsys, path, code, words):
+    url = f"{file_server.base}/feed.rss"
+    file_server.pages["/feed.rss"] = ("application/rss+xml", path.read_bytes())
+    assert main(["add", url]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("tidings: error: ") and words in err and err.endswith(f" [{code}]\n")
+    assert not Feed.objects.exists(), "a broken feed is not subscribed"
+
+    # Subscribed while it was fine, the feed turns into the same document: same code, same words.
+    file_server.pages["/feed.rss"] = ("application/rss+xml", _minimal_rss())
+    assert main(["add", url]) == 0
+    file_server.pages["/feed.rss"] = ("application/rss+xml", path.read_bytes())
+    worker.poll_once()
+    feed = Feed.objects.get(url=url)
+    assert feed.last_error_code == code
+    assert err == f"tidings: error: {feed.last_error_message} ({url}) [{code}]\n"
+    assert feed.last_success_at is None and feed.error_count == 1
+    capsys.readouterr()
+    assert main(["sources", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["error_code"], row["error"]) == (code, feed.last_error_message)
 
 
 def _minimal_rss() -> bytes:

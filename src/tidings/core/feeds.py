@@ -24,6 +24,14 @@ documents that use ``xml:base`` go to feedparser, which honours it; each
 engine is the fallback of the other when it fails. JSON Feed is read directly
 with the standard library.
 
+Both engines recover what they can from a document that is not well-formed
+XML, and many real feeds are slightly broken (a stray tag, a truncated last
+item): such a feed is accepted as long as it still yields an item with a link.
+A broken document that yields none (``<title>`` never closed, a body cut short
+before its first item) is a :class:`~tidings.core.errors.FeedError` naming
+where the XML breaks, not an empty feed; a well-formed feed with no items is
+an empty feed.
+
 Whatever the input, :func:`parse_feed` returns a :class:`ParsedFeed` or raises
 :class:`~tidings.core.errors.FeedError` (or its subclass
 :class:`~tidings.core.errors.NotAFeedError`); never another exception type.
@@ -36,6 +44,7 @@ import io
 import json
 import re
 import time
+import xml.parsers.expat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -510,6 +519,38 @@ def _parse_xml(text: str, kind: FeedKind, url: str, engine: Engine) -> ParsedFee
     return _from_feedparser(_run_feedparser(document, url), kind, url, text)
 
 
+#: A document whose root element is complete but followed by junk (a server warning
+#: printed after the feed) lost nothing: it counts as well-formed here.
+_JUNK_AFTER_ROOT = xml.parsers.expat.errors.codes[
+    xml.parsers.expat.errors.XML_ERROR_JUNK_AFTER_DOC_ELEMENT
+]
+
+
+def _xml_fault(document: bytes) -> str | None:
+    """Where and how a prepared document (no DTD, no entity declarations) is not
+    well-formed XML, in words; None when it is."""
+    parser = xml.parsers.expat.ParserCreate()
+    parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    try:
+        parser.Parse(document, True)
+    except xml.parsers.expat.ExpatError as exc:
+        if exc.code == _JUNK_AFTER_ROOT:
+            return None
+        reason = xml.parsers.expat.errors.messages.get(exc.code or 0, "not well-formed")
+        lines = document.decode("utf-8", "replace").splitlines()
+        line = lines[exc.lineno - 1] if 0 < exc.lineno <= len(lines) else ""
+        start, end = max(0, exc.offset - 40), exc.offset + 20
+        near = clean_text(line[start:end])
+        if not near:
+            return f"{reason} at the end of the document"
+        return f"{reason} near “{'…' if start else ''}{near}{'…' if end < len(line) else ''}”"
+    return None
+
+
+def _has_items(feed: ParsedFeed) -> bool:
+    return any(entry.url for entry in feed.entries)
+
+
 def _prepare(
     content: bytes, url: str, content_type: str | None, encoding: str | None
 ) -> tuple[str, FeedKind]:
@@ -543,7 +584,8 @@ def parse_feed(
     ``content_type`` is the response's Content-Type header; ``encoding``
     overrides its charset. Raises :class:`NotAFeedError` for documents that are
     not feeds (HTML pages, other XML, empty bodies) and :class:`FeedError` for
-    broken or unsafe ones (code ``unsafe_xml`` for entity declarations).
+    broken or unsafe ones (code ``unsafe_xml`` for entity declarations;
+    ``feed_parse`` for XML so broken that no item with a link can be read).
     """
     text, kind = _prepare(content, url, content_type, encoding)
     if kind == "json":
@@ -553,14 +595,27 @@ def parse_feed(
             raise
         except Exception as exc:  # a JSON shape we did not foresee: still a feed error
             raise FeedError(f"unreadable JSON Feed: {exc!r}", url=url) from exc
-    first, second = _engines(text)
-    try:
-        return _parse_xml(text, kind, url, first)
-    except Exception as exc:  # third-party parsers raise many types; we raise one
+    failure: Exception | None = None
+    fault: str | None = None
+    for engine in _engines(text):
         try:
-            return _parse_xml(text, kind, url, second)
-        except Exception:
-            raise FeedError(f"cannot parse feed: {exc}", url=url) from exc
+            parsed = _parse_xml(text, kind, url, engine)
+        except Exception as exc:  # third-party parsers raise many types; we raise one
+            failure = failure or exc
+            continue
+        if _has_items(parsed):
+            return parsed
+        # Nothing with a link: an empty feed, unless the document is broken (then
+        # the other engine may recover more from it).
+        fault = fault or _xml_fault(to_utf8_document(text))
+        if fault is None:
+            return parsed
+    if fault is None:
+        raise FeedError(f"cannot parse feed: {failure}", url=url) from failure
+    raise FeedError(
+        f"the feed is not well-formed XML ({fault}) and no item with a link could be read from it",
+        url=url,
+    ) from failure
 
 
 def parse_with(content: bytes, *, url: str, engine: Engine) -> ParsedFeed:
