@@ -185,6 +185,26 @@ def test_entity_declarations_are_refused(name: str) -> None:
     with pytest.raises(FeedError) as info:
         parse_feed((MALICIOUS / name).read_bytes(), url=FEED_URL)
     assert info.value.code == "unsafe_xml"
+    # Still recognised as a feed, so subscribing to it says why it is refused
+    # (unsafe_xml) rather than that there is no feed there.
+    assert looks_like_feed((MALICIOUS / name).read_bytes())
+
+
+@pytest.mark.parametrize(
+    ("content", "is_feed"),
+    [
+        # The DOCTYPE names the root, however long its internal subset.
+        (b'<!DOCTYPE rss [<!ENTITY a "' + b"A" * 8000 + b'">]><rss><channel/></rss>', True),
+        (b'<!DOCTYPE rdf:RDF [<!ENTITY a "<b>x</b>">]><rdf:RDF/>', True),
+        (b'<!-- <rss> --><feed xmlns="http://www.w3.org/2005/Atom"><!ENTITY a "b"></feed>', True),
+        (b'<!DOCTYPE html [<!ENTITY a "b">]><html><body>&a;</body></html>', False),
+    ],
+)
+def test_unsafe_documents_are_sniffed_by_their_root(content: bytes, is_feed: bool) -> None:
+    assert looks_like_feed(content) is is_feed
+    with pytest.raises(FeedError) as info:
+        parse_feed(content, url=FEED_URL)
+    assert info.value.code == "unsafe_xml"
 
 
 def test_quadratic_blowup_is_refused() -> None:

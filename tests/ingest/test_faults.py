@@ -163,6 +163,9 @@ def test_unparseable_feed_is_recorded(ingest, sim, file_server, body, content_ty
     ("path", "code", "words"),
     [
         (FEED_FILES / "recovery" / "unclosed_title.xml", "feed_parse", "not well-formed XML"),
+        (FEED_FILES / "malicious" / "xxe_file.xml", "unsafe_xml", "declares entities"),
+        (FEED_FILES / "malicious" / "billion_laughs.xml", "unsafe_xml", "declares entities"),
+        (FEED_FILES / "malicious" / "parameter_entity.xml", "unsafe_xml", "declares entities"),
     ],
     ids=lambda value: value.name if isinstance(value, Path) else value,
 )

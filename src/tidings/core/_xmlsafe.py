@@ -18,7 +18,7 @@ import re
 
 from tidings.core.textutil import decode_bytes
 
-__all__ = ["UnsafeXML", "prepare_xml", "root_name", "to_utf8_document"]
+__all__ = ["UnsafeXML", "declared_root", "prepare_xml", "root_name", "to_utf8_document"]
 
 
 class UnsafeXML(ValueError):
@@ -33,6 +33,7 @@ _AMP = re.compile(r"&(?!#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};)([A-Za-z][A-Za-z0-9]
 _NEEDS_FIX = re.compile(r"&(?!(?:amp|lt|gt|quot|apos);|#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};)")
 _XML_ENTITIES = frozenset({"amp;", "lt;", "gt;", "quot;", "apos;"})
 _ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)")
+_DOCTYPE_NAME = re.compile(r"<!DOCTYPE\s+([A-Za-z_][\w.:-]*)", re.I)
 
 
 def _skip_doctype(text: str, start: int) -> tuple[int, str]:
@@ -149,3 +150,15 @@ def root_name(text: str) -> str | None:
             start = match.end()
             continue
         return match.group(1).rsplit(":", 1)[-1]
+
+
+def declared_root(text: str) -> str | None:
+    """Local name of the root element a decoded document declares, for sniffing a
+    document :func:`prepare_xml` refuses: the name its DOCTYPE gives (which XML requires
+    to be the root's), else its first element. Nothing is checked, nothing is made safe.
+    """
+    body = _CDATA_OR_COMMENT.sub("", _XML_DECL.sub("", text, count=1)).lstrip()
+    match = _DOCTYPE_NAME.match(body)
+    if match:
+        return match.group(1).rsplit(":", 1)[-1]
+    return root_name(body)

@@ -59,7 +59,13 @@ from tidings.core._htmltext import (
     looks_like_html,
     short_text,
 )
-from tidings.core._xmlsafe import UnsafeXML, prepare_xml, root_name, to_utf8_document
+from tidings.core._xmlsafe import (
+    UnsafeXML,
+    declared_root,
+    prepare_xml,
+    root_name,
+    to_utf8_document,
+)
 from tidings.core.errors import FeedError, NotAFeedError
 from tidings.core.textutil import clean_text, decode_bytes
 
@@ -636,7 +642,8 @@ def looks_like_feed(content: bytes, content_type: str | None = None) -> bool:
     """A cheap sniff of the first bytes: is this a feed document?
 
     The content decides; the Content-Type header (which servers often get
-    wrong) only helps for JSON.
+    wrong) only helps for JSON. A feed that declares entities is still a feed:
+    :func:`parse_feed` refuses it with its own code (``unsafe_xml``).
     """
     head = decode_bytes(content[:4096], _charset(content_type))
     stripped = head.lstrip()
@@ -647,5 +654,5 @@ def looks_like_feed(content: bytes, content_type: str | None = None) -> bool:
     try:
         text = prepare_xml(content[:4096], _charset(content_type))
     except UnsafeXML:
-        return False
+        return (declared_root(head) or "").lower() in _FEED_ROOTS
     return (root_name(text) or "").lower() in _FEED_ROOTS
