@@ -122,29 +122,35 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_import_opml(args: argparse.Namespace) -> int:
     _django()
     _migrate()
-    from tidings.core.opml import parse_opml
+    from tidings.core.opml import read_opml
     from tidings.news import pipeline
 
     with open(args.file, "rb") as fh:
-        outlines = parse_opml(fh.read())
-    added = skipped = 0
-    failed: list[str] = []
-    for outline in outlines:
+        opml = read_opml(fh.read())
+    added = already = 0
+    # Every outline not subscribed is named with its reason: unusable in the file, or refused.
+    skipped = [_outline_line(o.title, o.url, o.message, o.code) for o in opml.skipped]
+    for outline in opml.outlines:
         try:
             res = pipeline.subscribe_without_fetch(
                 outline.xml_url, title=outline.title, homepage=outline.html_url
             )
         except TidingsError as exc:
-            failed.append(f"{outline.xml_url}: {exc.message} [{exc.code}]")
+            skipped.append(_outline_line(outline.title, outline.xml_url, exc.message, exc.code))
             continue
         if res.created:
             added += 1
         else:
-            skipped += 1
-    print(f"{added} feeds added, {skipped} already subscribed, {len(failed)} refused")
-    for line in failed:
-        print(f"  refused {line}", file=sys.stderr)
-    return 1 if failed and not added and not skipped else 0
+            already += 1
+    print(f"{added} feeds added, {already} already subscribed, {len(skipped)} skipped")
+    for line in skipped:
+        print(f"  skipped {line}", file=sys.stderr)
+    return 1 if skipped and not added and not already else 0
+
+
+def _outline_line(title: str, url: str, message: str, code: str) -> str:
+    named = " ".join(part for part in (f"“{title}”" if title and title != url else "", url) if part)
+    return f"{named or 'an outline'}: {message} [{code}]"
 
 
 def cmd_export_opml(args: argparse.Namespace) -> int:

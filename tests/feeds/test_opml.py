@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tidings.core.errors import OPMLError
-from tidings.core.opml import Outline, parse_opml, write_opml
+from tidings.core.opml import Outline, SkippedOutline, parse_opml, read_opml, write_opml
 
 DATA = Path(__file__).parent / "data" / "opml"
 
@@ -51,6 +51,69 @@ def test_nested_outlines_are_flattened() -> None:
             category=None,
         ),
     ]
+
+
+def test_skipped_outlines_are_named_with_their_reason() -> None:
+    opml = read_opml((DATA / "nested.opml").read_bytes())
+    assert opml.outlines == parse_opml((DATA / "nested.opml").read_bytes())
+    assert opml.skipped == [
+        SkippedOutline(
+            "No URL at all", "", "opml_no_url", "the outline gives no feed address (xmlUrl)"
+        ),
+        SkippedOutline(
+            "Not http",
+            "javascript:alert(1)",
+            "invalid_url",
+            "unsupported URL scheme 'javascript': only http and https feeds can be subscribed",
+        ),
+        SkippedOutline(
+            "Duplicate",
+            "https://ledger.example/feed.xml",
+            "opml_duplicate",
+            "the same feed address as an outline earlier in the file (“The Millbrook Ledger”)",
+        ),
+    ]
+
+
+def test_every_unusable_outline_is_skipped_with_a_stable_code() -> None:
+    opml = read_opml((DATA / "skipped.opml").read_bytes())
+    # The private address is a well-formed feed URL: the importer's address guard refuses it.
+    assert [(o.title, o.xml_url) for o in opml.outlines] == [
+        ("Harbour Gazette", "https://harbour-gazette.example/feed.xml"),
+        ("Sailing Weekly", "https://sailing-weekly.example/rss"),
+        ("Private", "http://10.0.0.5/feed.xml"),
+    ]
+    reasons = {o.title: (o.url, o.code, o.message) for o in opml.skipped}
+    assert len(reasons) == len(opml.skipped) == 8
+    assert reasons["Archive over FTP"] == (
+        "ftp://files.harbour-gazette.example/feed.xml",
+        "invalid_url",
+        "unsupported URL scheme 'ftp': only http and https feeds can be subscribed",
+    )
+    assert reasons["Relative feed"] == (
+        "feeds/news.xml",
+        "invalid_url",
+        "relative address: an outline must give the feed's full address (http:// or https://)",
+    )
+    assert reasons["Feed without an address"] == (
+        "",
+        "opml_no_url",
+        "the outline gives no feed address (xmlUrl)",
+    )
+    assert reasons["Homepage only"] == (
+        "",
+        "opml_no_url",
+        "the outline gives no feed address (xmlUrl), only a homepage "
+        "(https://lighthouse-news.example/)",
+    )
+    assert reasons["Empty folder"][1] == "opml_no_url"
+    assert reasons["Gazette again"][1:] == (
+        "opml_duplicate",
+        "the same feed address as an outline earlier in the file (“Harbour Gazette”)",
+    )
+    assert reasons["Mail link"][1] == "invalid_url"
+    assert "'mailto'" in reasons["Mail link"][2]
+    assert reasons["No host"] == ("https:///feed.xml", "invalid_url", "the address has no host")
 
 
 def test_round_trip() -> None:

@@ -93,6 +93,6 @@ def test_opml_import_of_private_urls_refused(ingest, capsys, monkeypatch):
     monkeypatch.delenv("TIDINGS_ALLOW_HOSTS")
     code, out, err = run_cli(capsys, "import-opml", str(DATA / "private.opml"))
     assert code == 1
-    assert "0 feeds added" in out and "3 refused" in out
+    assert "0 feeds added" in out and "3 skipped" in out
     assert err.count("[blocked_url]") == 3
     assert not Feed.objects.exists()

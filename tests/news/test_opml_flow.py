@@ -45,7 +45,7 @@ def test_import_poll_export(
 
     assert cli.main(["import-opml", str(opml)]) == 0
     out = capsys.readouterr()
-    assert "2 feeds added" in out.out and "1 refused" in out.out
+    assert "2 feeds added" in out.out and "1 skipped" in out.out
     assert "169.254.169.254" in out.err and "link-local" in out.err
     assert not Feed.objects.filter(url__contains="169.254").exists()
 
@@ -59,3 +59,41 @@ def test_import_poll_export(
     assert cli.main(["export-opml", "-o", str(export)]) == 0
     exported = {o.xml_url for o in parse_opml(export.read_bytes())}
     assert exported == set(Feed.objects.values_list("url", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_names_every_skipped_outline(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TIDINGS_ALLOW_HOSTS", raising=False)
+    services.reset()
+    opml = Path(__file__).parents[1] / "feeds" / "data" / "opml" / "skipped.opml"
+    assert cli.main(["import-opml", str(opml)]) == 0
+    out = capsys.readouterr()
+    assert out.out == "2 feeds added, 0 already subscribed, 9 skipped\n"
+    lines = out.err.splitlines()
+    assert lines == [
+        "  skipped “Archive over FTP” ftp://files.harbour-gazette.example/feed.xml: unsupported"
+        " URL scheme 'ftp': only http and https feeds can be subscribed [invalid_url]",
+        "  skipped “Relative feed” feeds/news.xml: relative address: an outline must give the"
+        " feed's full address (http:// or https://) [invalid_url]",
+        "  skipped “Feed without an address”: the outline gives no feed address (xmlUrl)"
+        " [opml_no_url]",
+        "  skipped “Homepage only”: the outline gives no feed address (xmlUrl), only a homepage"
+        " (https://lighthouse-news.example/) [opml_no_url]",
+        "  skipped “Empty folder”: the outline gives no feed address (xmlUrl) [opml_no_url]",
+        "  skipped “Gazette again” https://harbour-gazette.example/feed.xml: the same feed address"
+        " as an outline earlier in the file (“Harbour Gazette”) [opml_duplicate]",
+        "  skipped “Mail link” mailto:editor@harbour-gazette.example: unsupported URL scheme"
+        " 'mailto': only http and https feeds can be subscribed [invalid_url]",
+        "  skipped “No host” https:///feed.xml: the address has no host [invalid_url]",
+        "  skipped “Private” http://10.0.0.5/feed.xml: refused: 10.0.0.5 is a private address"
+        " (set TIDINGS_ALLOW_HOSTS to allow it) [blocked_url]",
+    ]
+    assert sorted(Feed.objects.values_list("url", flat=True)) == [
+        "https://harbour-gazette.example/feed.xml",
+        "https://sailing-weekly.example/rss",
+    ]
+    # Imported again: nothing new, the same outlines skipped, still not a failure.
+    assert cli.main(["import-opml", str(opml)]) == 0
+    assert capsys.readouterr().out == "0 feeds added, 2 already subscribed, 9 skipped\n"

@@ -113,6 +113,15 @@ class OPMLError(TidingsError):
     code = "opml_parse"
 
 
+class OPMLOutlineError(OPMLError):
+    """One outline of an OPML file is skipped and the others imported: it gives no
+    feed address (``opml_no_url``), or the address of an outline listed earlier in
+    the file (``opml_duplicate``). An address that is no absolute http(s) URL is
+    skipped as :class:`InvalidURLError` (``invalid_url``)."""
+
+    code = "opml_outline"
+
+
 class ExtractionError(TidingsError):
     """No article could be extracted from a page."""
 

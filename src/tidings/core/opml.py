@@ -16,10 +16,10 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from tidings.core._xmlsafe import UnsafeXML, prepare_xml, root_name
-from tidings.core.errors import OPMLError
+from tidings.core.errors import InvalidURLError, OPMLError, OPMLOutlineError, TidingsError
 from tidings.core.textutil import clean_text
 
-__all__ = ["Outline", "parse_opml", "write_opml"]
+__all__ = ["OPMLFile", "Outline", "SkippedOutline", "parse_opml", "read_opml", "write_opml"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,31 @@ class Outline:
     xml_url: str
     html_url: str | None
     category: str | None
+
+
+@dataclass(frozen=True)
+class SkippedOutline:
+    """An outline that names no feed to subscribe to: its label (title or text, may be
+    empty), the address it gives (may be empty) and why it is skipped, as a stable
+    ``code`` (see :class:`~tidings.core.errors.OPMLOutlineError`) and a human ``message``."""
+
+    title: str
+    url: str
+    code: str
+    message: str
+
+    @classmethod
+    def of(cls, title: str, url: str, error: TidingsError) -> SkippedOutline:
+        return cls(title=title, url=url, code=error.code, message=error.message)
+
+
+@dataclass(frozen=True)
+class OPMLFile:
+    """What an OPML document holds: its subscriptions, and the outlines skipped, both in
+    document order."""
+
+    outlines: list[Outline]
+    skipped: list[SkippedOutline]
 
 
 _FEED_URL_ATTRS = ("xmlurl", "xmlUrl", "XMLURL", "xmlURL", "rssurl", "rssUrl")
@@ -61,13 +86,41 @@ def _http(value: str) -> str | None:
     return value
 
 
+def _url_problem(raw: str) -> InvalidURLError:
+    """Why an outline's address is not one a feed can be fetched from."""
+    try:
+        parts = urlsplit(raw)
+    except ValueError:
+        return InvalidURLError("the address cannot be parsed", url=raw)
+    if not parts.scheme:
+        return InvalidURLError(
+            "relative address: an outline must give the feed's full address (http:// or https://)",
+            url=raw,
+        )
+    if parts.scheme.lower() not in ("http", "https", "feed"):
+        return InvalidURLError(
+            f"unsupported URL scheme '{parts.scheme.lower()}': only http and https feeds "
+            "can be subscribed",
+            url=raw,
+        )
+    return InvalidURLError("the address has no host", url=raw)
+
+
 def parse_opml(content: bytes) -> list[Outline]:
-    """The subscriptions of an OPML document, in document order, each feed URL once.
+    """The subscriptions of an OPML document (see :func:`read_opml`)."""
+    return read_opml(content).outlines
+
+
+def read_opml(content: bytes) -> OPMLFile:
+    """The subscriptions of an OPML document, in document order, each feed URL once,
+    and the outlines skipped, each with its reason.
 
     Outlines with an ``xmlUrl`` (any ``type``, any capitalisation) are feeds;
     ``type="link"`` outlines with a ``url`` are kept as well (their URL may be a
-    feed or a homepage to discover one from). Outlines without a usable http(s)
-    URL are skipped; a missing title falls back to ``text``, then the URL.
+    feed or a homepage to discover one from). Skipped: an outline whose address is
+    no absolute http(s) URL (``invalid_url``), an outline with neither an address
+    nor outlines inside it (``opml_no_url``), a feed listed earlier in the file
+    (``opml_duplicate``). A missing title falls back to ``text``, then the URL.
     Nested folders become ``category`` paths. Raises :class:`OPMLError` for
     documents that are not OPML or are unsafe.
     """
@@ -85,7 +138,8 @@ def parse_opml(content: bytes) -> list[Outline]:
     if body is None:
         raise OPMLError("OPML document has no <body>")
     outlines: list[Outline] = []
-    seen: set[str] = set()
+    skipped: list[SkippedOutline] = []
+    seen: dict[str, str] = {}
 
     def walk(element: ET.Element, path: tuple[str, ...]) -> None:
         for child in element:
@@ -93,11 +147,31 @@ def parse_opml(content: bytes) -> list[Outline]:
                 continue
             label = clean_text(_attr(child, "title") or _attr(child, "text"))
             kind = _attr(child, "type").lower()
-            url = _http(_attr(child, *_FEED_URL_ATTRS))
-            if url is None and kind in _LINK_TYPES:
-                url = _http(_attr(child, "url", "htmlUrl"))
-            if url is not None and url not in seen:
-                seen.add(url)
+            raw = _attr(child, *_FEED_URL_ATTRS)
+            if _http(raw) is None and kind in _LINK_TYPES:
+                raw = _attr(child, "url", "htmlUrl") or raw
+            url = _http(raw)
+            if url is None:
+                if raw:
+                    skipped.append(SkippedOutline.of(label, raw, _url_problem(raw)))
+                elif not any(isinstance(c.tag, str) and c.tag.lower() == "outline" for c in child):
+                    # Neither a feed nor a folder of feeds.
+                    homepage = _attr(child, "htmlUrl", "htmlurl")
+                    message = "the outline gives no feed address (xmlUrl)"
+                    if homepage:
+                        message += f", only a homepage ({homepage})"
+                    error = OPMLOutlineError(message, code="opml_no_url")
+                    skipped.append(SkippedOutline.of(label, "", error))
+            elif url in seen:
+                first = seen[url]
+                earlier = f" (“{first}”)" if first and first != url else ""
+                error = OPMLOutlineError(
+                    f"the same feed address as an outline earlier in the file{earlier}",
+                    code="opml_duplicate",
+                )
+                skipped.append(SkippedOutline.of(label, url, error))
+            else:
+                seen[url] = label
                 html_url = _attr(child, "htmlUrl", "htmlurl")
                 home = _http(urljoin(url, html_url)) if html_url else None
                 category = "/".join(path) or clean_text(
@@ -115,7 +189,7 @@ def parse_opml(content: bytes) -> list[Outline]:
             walk(child, path if url is not None else (*path, label) if label else path)
 
     walk(body, ())
-    return outlines
+    return OPMLFile(outlines=outlines, skipped=skipped)
 
 
 def write_opml(outlines: Iterable[Outline], *, title: str = "Tidings subscriptions") -> bytes:
