@@ -180,13 +180,17 @@ def cmd_sources(args: argparse.Namespace) -> int:
     _django()
     from django.db.models import Count
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from tidings.news.models import Feed
+    from tidings.news.pagehealth import RECENT, PageHealth, page_health
 
-    feeds = (
+    feeds = list(
         Feed.objects.select_related("source").annotate(n=Count("articles")).order_by("source__name")
     )
+    # A feed can be read while its pages cannot: their failures are shown beside its own.
+    pages = page_health(f.pk for f in feeds)
     if args.json:
         print(
             json.dumps(
@@ -201,6 +205,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
                         "error_code": f.last_error_code or None,
                         "error": f.last_error_message or None,
                         "next_poll": f.next_poll_at.isoformat(),
+                        **pages.get(f.pk, PageHealth()).as_json(),
                     }
                     for f in feeds
                 ],
@@ -208,20 +213,36 @@ def cmd_sources(args: argparse.Namespace) -> int:
             )
         )
         return 0
-    table = Table(title="Sources")
-    for col in ("Source", "Feed", "Articles", "Status", "Last success", "Last error"):
+    table = Table(
+        title="Sources",
+        caption=f"Pages failed: of the pages fetched in the last {RECENT.days} days",
+    )
+    for col in (
+        "Source",
+        "Feed",
+        "Articles",
+        "Status",
+        "Last success",
+        "Pages failed",
+        "Last error",
+    ):
         table.add_column(col)
     for f in feeds:
         status = "[green]ok[/green]" if f.healthy else f"[red]{f.last_error_code}[/red]"
         if f.last_success_at is None and f.healthy:
             status = "new"
+        p = pages.get(f.pk, PageHealth())
+        errors = [escape(f.last_error_message)] if f.last_error_message else []
+        if p.error_code:
+            errors.append(f"page {p.error_code}: {escape(p.error_message)}")
         table.add_row(
             f.source.name,
             f.url,
             str(f.n),
             status,
             f.last_success_at.strftime("%Y-%m-%d %H:%M") if f.last_success_at else "—",
-            f.last_error_message or "",
+            f"[red]{p.failed} of {p.recent}[/red]" if p.failed else f"0 of {p.recent}",
+            "\n".join(errors),
         )
     Console().print(table)
     return 0

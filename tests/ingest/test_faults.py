@@ -19,6 +19,8 @@ from tidings.demo import load_corpus
 from tidings.news import pipeline, worker
 from tidings.news.models import Article, Entry, Feed, FetchAttempt
 
+from .conftest import DATA
+
 FEED_FILES = Path(__file__).parents[1] / "feeds" / "data"
 CORPUS = load_corpus()
 FIRST, SECOND, THIRD = (o.slug for o in CORPUS.outlets[:3])
@@ -312,3 +314,44 @@ def test_adapt_interval_bounds(ingest):
     assert pipeline.adapt_interval(1800, rare, got_new=True) == hi
     assert pipeline.adapt_interval(1800, [], got_new=False) == 2700
     assert pipeline.adapt_interval(hi, [], got_new=False) == hi
+
+
+def test_failing_pages_shown_by_sources_command(ingest, file_server, capsys, monkeypatch):
+    feed_url = f"{file_server.base}/feed.rss"
+    feed = (DATA / "failing-pages.rss").read_text(encoding="utf-8")
+    file_server.pages["/feed.rss"] = (
+        "application/rss+xml",
+        feed.replace("{base}", file_server.base).encode(),
+    )
+    file_server.pages["/news/empty-page"] = ("text/html", b"")
+    file_server.pages["/files/archive.bin"] = (
+        "application/octet-stream",
+        bytes(range(256)) * 16,
+    )
+    pipeline.add(feed_url)
+
+    assert main(["poll", "--once"]) == 0
+    assert "0 feeds and 3 pages failed" in capsys.readouterr().err
+    failed = Entry.objects.filter(state=Entry.State.FAILED)
+    codes = dict(failed.values_list("url", "error_code"))
+    assert codes == {
+        f"{file_server.base}/news/removed-page": "http_404",
+        f"{file_server.base}/news/empty-page": "extraction",
+        f"{file_server.base}/files/archive.bin": "extraction",
+    }
+    latest = failed.order_by("-updated_at", "-id").first()
+    assert latest is not None
+
+    assert main(["sources", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["error_code"], row["articles"]) == (None, 0), "the feed itself reads fine"
+    assert (row["pages_recent"], row["pages_failed"]) == (3, 3)
+    assert row["page_error_code"] == latest.error_code
+    assert row["page_error"] == latest.error_message and row["page_error"]
+    assert row["page_error_url"] == latest.url
+
+    monkeypatch.setenv("COLUMNS", "200")  # one row per feed, nothing cut
+    assert main(["sources"]) == 0
+    table = capsys.readouterr().out
+    assert "3 of 3" in table
+    assert f"page {latest.error_code}: {latest.error_message}" in table

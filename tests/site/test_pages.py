@@ -9,7 +9,9 @@ from html.parser import HTMLParser
 import pytest
 from django.utils import timezone
 
-from tidings.news.models import Story
+from tidings.news.models import Entry, Story
+from tidings.news.pagehealth import page_health
+from tidings.site._health import feed_health
 
 from .factories import (
     make_article,
@@ -296,6 +298,37 @@ def test_source_page_with_feed_health(client, world):
     assert "The feed no longer exists at this address. 3 checks in a row have failed." in html
     assert "returned 404" in html  # the detail, for the curious
     assert "harbour towns count the damage" in html
+
+
+def test_source_page_says_when_a_working_feed_s_pages_fail(client, world):
+    src = world["ledger"]
+    now = timezone.now()
+    feed = make_feed(src, title="Ledger markets", last_success_at=now - timedelta(minutes=5))
+    for n, (state, code) in enumerate(
+        [(Entry.State.DONE, ""), (Entry.State.FAILED, "http_404"), (Entry.State.FAILED, "http_410")]
+    ):
+        Entry.objects.create(
+            feed=feed,
+            key=f"ledger-{n}",
+            url=f"https://ledger.example/markets/{n}",
+            state=state,
+            error_code=code,
+            error_message=f"server answered {code.removeprefix('http_')}" if code else "",
+            updated_at=now - timedelta(minutes=30 - n),
+        )
+    html = text_of(client.get(src.get_absolute_url()))
+    assert (
+        "Working, but 2 of the 3 articles it listed in the last 7 days could not be read." in html
+    )
+    assert "<code>http_410</code>: server answered 410 (https://ledger.example/markets/2)" in html
+
+    # Every recent page failed: the feed gives nothing, it is shown failing.
+    Entry.objects.filter(state=Entry.State.DONE).update(
+        state=Entry.State.FAILED, error_code="extraction", error_message="empty page"
+    )
+    health = feed_health(feed, now, page_health([feed.pk], now=now)[feed.pk])
+    assert not health.ok and health.code == "http_410"
+    assert health.summary.startswith("Working, but 3 of the 3 articles")
 
 
 def test_topic_page(client, world):

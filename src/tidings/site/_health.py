@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tidings.news.models import Feed
+from tidings.news.pagehealth import RECENT, PageHealth
 
 # Stable error codes (tidings.core.errors) → what a reader can understand.
 _PLAIN: dict[str, str] = {
@@ -31,10 +32,14 @@ _PLAIN: dict[str, str] = {
 
 @dataclass(frozen=True)
 class FeedHealth:
+    """A feed's verdict for readers, and the stable ``code`` and message of the failure
+    behind it for the operator (empty when nothing failed)."""
+
     feed: Feed
     ok: bool
     summary: str
     detail: str
+    code: str = ""
 
 
 def plain_error(code: str) -> str:
@@ -47,15 +52,31 @@ def plain_error(code: str) -> str:
     return "The last check failed."
 
 
-def feed_health(feed: Feed, now: datetime) -> FeedHealth:
-    """A one-line verdict plus the operator's detail for one feed."""
+def _pages_sentence(pages: PageHealth) -> str:
+    return (
+        f"{pages.failed} of the {pages.recent} articles it listed in the last "
+        f"{RECENT.days} days could not be read."
+    )
+
+
+def feed_health(feed: Feed, now: datetime, pages: PageHealth | None = None) -> FeedHealth:
+    """A one-line verdict plus the operator's detail for one feed; ``pages``: how its
+    recent pages fared (:func:`tidings.news.pagehealth.page_health`)."""
     if not feed.is_active:
         return FeedHealth(feed, False, "Paused: this feed is not being checked.", "")
+    pages = pages or PageHealth()
     if feed.last_error_code:
         summary = plain_error(feed.last_error_code)
         if feed.error_count > 1:
             summary += f" {feed.error_count} checks in a row have failed."
-        return FeedHealth(feed, False, summary, feed.last_error_message)
+        if pages.failed:
+            summary += " " + _pages_sentence(pages)
+        return FeedHealth(feed, False, summary, feed.last_error_message, code=feed.last_error_code)
     if feed.last_success_at is None:
         return FeedHealth(feed, True, "Not checked yet.", "")
+    if pages.failed:
+        # The feed is read, its articles are not (all of them, or some).
+        detail = pages.error_message + (f" ({pages.error_url})" if pages.error_url else "")
+        summary = f"Working, but {_pages_sentence(pages)}"
+        return FeedHealth(feed, not pages.all_failed, summary, detail, code=pages.error_code)
     return FeedHealth(feed, True, "Working.", "")

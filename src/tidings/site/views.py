@@ -11,7 +11,7 @@ import hashlib
 import re
 import time
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import wraps
@@ -37,6 +37,7 @@ from django.utils.safestring import mark_safe
 
 from tidings.core.ai import offered_features
 from tidings.news.models import Article, Feed, RelatedLink, Source, Story, Topic, article_slug
+from tidings.news.pagehealth import page_health
 from tidings.site import _pgchanges, _walversion
 from tidings.site import search as search_backend
 from tidings.site._csrf import TOKEN_USED, csrf_token
@@ -849,8 +850,9 @@ def story(request: HttpRequest, story_id: str) -> HttpResponseBase:
 @_kept_while_unchanged
 def source(request: HttpRequest, slug: str) -> HttpResponse:
     src = get_object_or_404(Source, slug=slug)
-    feeds: Iterable[Feed] = src.feeds.all().order_by("url")
-    health: list[FeedHealth] = [feed_health(f, timezone.now()) for f in feeds]
+    feeds: list[Feed] = list(src.feeds.all().order_by("url"))
+    pages = page_health(f.pk for f in feeds)
+    health: list[FeedHealth] = [feed_health(f, timezone.now(), pages.get(f.pk)) for f in feeds]
     page = _paginate(_cards().filter(source=src), request)
     context = {"source": src, "feeds": health, "page": page}
     return render(request, "site/source.html", context)
