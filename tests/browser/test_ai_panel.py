@@ -84,6 +84,13 @@ def test_summary_and_ask_without_reload(browser, live_server) -> None:
     target = cite.get_attribute("href")
     cite.click()
     assert page.evaluate("location.hash") == target
+    # The cited sentence (or, anchored before it, its paragraph) is marked.
+    marked = page.evaluate(
+        """() => { const t = document.querySelector('.article-body .s:target');
+                   const el = t.textContent ? t : t.closest('p');
+                   return getComputedStyle(el).backgroundColor; }"""
+    )
+    assert marked not in ("rgba(0, 0, 0, 0)", "transparent")
     assert page.evaluate("window.__marker") == "still the same page"  # no reload happened
     shot(page, "ask")
 
