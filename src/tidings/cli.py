@@ -34,6 +34,12 @@ def _console() -> Any:
     return Console(stderr=True)
 
 
+def _check_settings() -> None:
+    """Refuse to start on a setting with a refused value (the first one), rather than fail
+    when the work first reads it: for the commands that fetch, ingest and serve."""
+    config.read_all()
+
+
 def _migrate(verbosity: int = 0) -> None:
     from django.core.management import call_command
 
@@ -51,14 +57,24 @@ def _forget_pages() -> None:
     caches["pages"].clear()
 
 
+def _report(exc: TidingsError) -> None:
+    """The one way the command tells the operator what went wrong: one line on stderr."""
+    print(f"tidings: error: {exc} [{exc.code}]", file=sys.stderr)
+
+
 # --- commands ------------------------------------------------------------------------------
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
-    values = config.read_all()
+    # Every setting is listed (a refused value as written), then what is wrong, one line each.
+    values: dict[str, Any] = {}
+    problems: list[ConfigError] = []
+    for spec in config.SETTINGS:
+        try:
+            values[spec.name] = config.read(spec.name)
+        except ConfigError as exc:
+            values[spec.name] = os.environ.get(spec.env, spec.default)
+            problems.append(exc)
     if args.json:
         print(
             json.dumps(
@@ -67,15 +83,24 @@ def cmd_config(args: argparse.Namespace) -> int:
                 indent=2,
             )
         )
-        return 0
-    if not sys.stdout.isatty():
+    elif not sys.stdout.isatty():
         # Not a terminal: an environment file, one commented setting per line.
         for spec in config.SETTINGS:
             value = values[spec.name]
             shown = "***" if spec.secret and value else _env_value(value)
             print(f"# {spec.help} (default: {_env_value(spec.default)!s})")
             print(f"{spec.env}={shown}")
-        return 0
+    else:
+        _config_table(values)
+    for problem in problems:
+        _report(problem)
+    return 1 if problems else 0
+
+
+def _config_table(values: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title="Tidings settings (environment variable TIDINGS_<NAME>)")
     table.add_column("Name")
     table.add_column("Value")
@@ -89,7 +114,6 @@ def cmd_config(args: argparse.Namespace) -> int:
             spec.name, f"[bold]{shown}[/bold]" if changed else shown, repr(spec.default), spec.help
         )
     Console().print(table)
-    return 0
 
 
 def _env_value(value: object) -> str:
@@ -249,6 +273,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
+    _check_settings()
     _django()
     _migrate()
     from tidings.news import worker
@@ -319,6 +344,7 @@ class _progress:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    _check_settings()
     _django()
     _migrate()
     import signal
@@ -338,6 +364,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    _check_settings()
     host = args.host or config.read("HOST")
     port = args.port or config.read("PORT")
     if config.read("DEMO") and port == config.read("DEMO_PORT"):
@@ -520,7 +547,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
         return int(args.func(args))
     except TidingsError as exc:
-        print(f"tidings: error: {exc} [{exc.code}]", file=sys.stderr)
+        _report(exc)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -46,6 +46,99 @@ def test_bad_values_are_clear_errors(name: str, raw: str) -> None:
     assert f"TIDINGS_{name}" in str(info.value)
 
 
+REFUSED = [
+    ("AI_ENGINE", "gpt", "must be builtin or llm, not 'gpt'"),
+    ("EMBEDDER", "foo", "must be builtin, minilm, sentence-transformers:PATH"),
+    ("TIME_ZONE", "Mars/Base", "unknown time zone 'Mars/Base'"),
+    ("COMMENT_RATE_LIMIT", "five", "expected COUNT/SECONDS"),
+    ("AI_RATE_LIMIT", "0/60", "expected COUNT/SECONDS"),
+    ("MAX_BODY_BYTES", "-5", "must be at least 1, not -5"),
+    ("POLL_MIN_INTERVAL", "-1", "must be at least 1, not -1"),
+    ("CONNECT_TIMEOUT", "nan", "expected a finite number, got 'nan'"),
+    ("LLM_TIMEOUT", "0", "must be more than 0 seconds"),
+    ("PER_HOST_DELAY", "-0.5", "must be 0 seconds or more"),
+    ("PORT", "99999", "must be a port number from 1 to 65535, not 99999"),
+    ("DEMO_PORT", "0", "must be a port number from 1 to 65535, not 0"),
+    ("PAGE_CACHE", "redis", "must be file, db, memory or none"),
+    ("LLM_URL", "localhost:11434/v1", "expected an http:// or https:// URL"),
+    ("EMAIL_URL", "carrier-pigeon://x", "expected console:, file:PATH or smtp://"),
+    ("DATABASE_URL", "garbage", "not a URL"),
+    ("DATABASE_URL", "mysql://u@db.example/news", "SQLite, not mysql"),
+    ("DATABASE_URL", "postgres://u@db.example", "names no database"),
+]
+
+
+@pytest.mark.parametrize(("name", "raw", "said"), REFUSED)
+def test_each_setting_refuses_a_value_it_cannot_use(name: str, raw: str, said: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        config.read(name, {f"TIDINGS_{name}": raw})
+    assert str(info.value).startswith(f"TIDINGS_{name}: ") and said in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "value"),
+    [
+        ("AI_ENGINE", " LLM ", "llm"),
+        ("EMBEDDER", "openai:text-embedding-3-small", "openai:text-embedding-3-small"),
+        ("TIME_ZONE", "Europe/Paris", "Europe/Paris"),
+        ("PER_HOST_DELAY", "0", 0.0),
+        ("COMMENT_HOLD_FIRST", "0", 0),
+        ("PORT", "65535", 65535),
+        (
+            "DATABASE_URL",
+            "postgresql://u@db.example:5432/news",
+            "postgresql://u@db.example:5432/news",
+        ),
+        ("EMAIL_URL", "smtps://u:p@mail.example", "smtps://u:p@mail.example"),
+    ],
+)
+def test_values_at_the_edges_are_accepted(name: str, raw: str, value: object) -> None:
+    assert config.read(name, {f"TIDINGS_{name}": raw}) == value
+
+
+def test_data_dir_cannot_be_a_file(tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    for raw in (str(afile), str(afile / "data")):
+        with pytest.raises(ConfigError, match=r"TIDINGS_DATA_DIR: .* a file, not a directory"):
+            config.read("DATA_DIR", {"TIDINGS_DATA_DIR": raw})
+    assert config.read("DATA_DIR", {"TIDINGS_DATA_DIR": str(tmp_path / "new")})
+
+
+def test_cli_config_reports_every_refused_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, raw, _ in REFUSED[:8]:
+        monkeypatch.setenv(f"TIDINGS_{name}", raw)
+    monkeypatch.setenv("TIDINGS_DATABASE_URL", "mysql://reader:hunter2@db.example/news")
+    assert cli.main(["config"]) == 1
+    out, err = capsys.readouterr()
+    assert "TIDINGS_AI_ENGINE=gpt" in out  # still listed, as written
+    lines = err.splitlines()
+    assert len(lines) == 9 and all(
+        line.startswith("tidings: error: TIDINGS_") and line.endswith(" [config]") for line in lines
+    )
+    for name, _, said in REFUSED[:8]:
+        assert any(f"TIDINGS_{name}: " in line and said in line for line in lines), name
+    assert "hunter2" not in out + err
+    assert "Traceback" not in err
+    assert cli.main(["config", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["AI_ENGINE"] == "gpt"
+
+
+def test_worker_and_poll_refuse_to_start_on_a_refused_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TIDINGS_CONNECT_TIMEOUT", "nan")
+    for command in (["worker"], ["poll", "--once"]):
+        assert cli.main(command) == 1
+        err = capsys.readouterr().err
+        assert (
+            err
+            == "tidings: error: TIDINGS_CONNECT_TIMEOUT: expected a finite number, got 'nan' [config]\n"
+        )
+
+
 def test_unknown_setting_is_an_error() -> None:
     with pytest.raises(ConfigError):
         config.read("NO_SUCH_THING", {})

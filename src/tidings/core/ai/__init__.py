@@ -134,7 +134,10 @@ def offered_features(values: Mapping[str, Any] | None = None) -> frozenset[str]:
     """The features the engine the settings choose does, without building it (what a
     page offers readers); an unknown engine offers the built-in one's (asking for any
     then says what is wrong with the settings)."""
-    raw = (values or {}).get("AI_ENGINE") or config.read("AI_ENGINE")
+    try:
+        raw = (values or {}).get("AI_ENGINE") or config.read("AI_ENGINE")
+    except ConfigError:
+        return BuiltinEngine.features
     return _ENGINES.get(_engine_kind(raw), BuiltinEngine).features
 
 
