@@ -16,16 +16,65 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tidings.core import config
-from tidings.core.errors import ConfigError, TidingsError
+from tidings.core.errors import (
+    ConfigError,
+    DatabaseNotMigratedError,
+    DatabaseUnavailableError,
+    FileAccessError,
+    TidingsError,
+)
 
 BENCHES = ("extract", "ingest", "stories", "web", "ai", "feeds")
 
 
-def _django() -> None:
+def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tidings.web.settings")
     import django
 
     django.setup()
+
+
+def _django(*, migrate: bool = False, verbosity: int = 0) -> None:
+    """Set Django up and open the database, then bring it up to date (``migrate``) or make
+    sure it is: a database that cannot be opened, or is not migrated, is one clear error
+    (not a traceback from the first query)."""
+    _setup_django()
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import Error, connection
+
+    try:
+        connection.ensure_connection()
+        if migrate:
+            _migrate(verbosity)
+        else:
+            _require_migrated()
+    except (Error, ImproperlyConfigured) as exc:
+        where = (
+            "the database of TIDINGS_DATABASE_URL"
+            if config.read("DATABASE_URL")
+            else f"the database {connection.settings_dict['NAME']}"
+        )
+        lines = (" ".join(line.split()) for line in str(exc).splitlines())
+        reason = "; ".join(line for line in lines if line).removeprefix("connection failed: ")
+        raise DatabaseUnavailableError(f"cannot use {where}: {reason}") from exc
+
+
+def _require_migrated() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    todo = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if not todo:
+        return
+    if not executor.loader.applied_migrations:
+        raise DatabaseNotMigratedError(
+            "the database has no Tidings tables yet: run `tidings migrate` first"
+        )
+    raise DatabaseNotMigratedError(
+        f"the database is not up to date with this version of Tidings ({len(todo)} "
+        "migrations to apply): run `tidings migrate` first"
+    )
 
 
 def _console() -> Any:
@@ -125,15 +174,13 @@ def _env_value(value: object) -> str:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    _django()
-    _migrate(verbosity=1)
+    _django(migrate=True, verbosity=1)
     _forget_pages()
     return 0
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    _django()
-    _migrate()
+    _django(migrate=True)
     from tidings.news import pipeline
 
     result = pipeline.add(args.url, name=args.name)
@@ -144,13 +191,16 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_import_opml(args: argparse.Namespace) -> int:
-    _django()
-    _migrate()
+    try:
+        with open(args.file, "rb") as fh:
+            content = fh.read()
+    except OSError as exc:
+        raise FileAccessError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
+    _django(migrate=True)
     from tidings.core.opml import read_opml
     from tidings.news import pipeline
 
-    with open(args.file, "rb") as fh:
-        opml = read_opml(fh.read())
+    opml = read_opml(content)
     added = already = 0
     # Every outline not subscribed is named with its reason: unusable in the file, or refused.
     skipped = [_outline_line(o.title, o.url, o.message, o.code) for o in opml.skipped]
@@ -193,8 +243,11 @@ def cmd_export_opml(args: argparse.Namespace) -> int:
     ]
     data = write_opml(outlines)
     if args.output and args.output != "-":
-        with open(args.output, "wb") as fh:
-            fh.write(data)
+        try:
+            with open(args.output, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise FileAccessError(f"cannot write {args.output}: {exc.strerror or exc}") from exc
     else:
         sys.stdout.buffer.write(data)
     return 0
@@ -274,8 +327,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 def cmd_poll(args: argparse.Namespace) -> int:
     _check_settings()
-    _django()
-    _migrate()
+    _django(migrate=True)
     from tidings.news import worker
 
     if not args.once:
@@ -345,8 +397,7 @@ class _progress:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     _check_settings()
-    _django()
-    _migrate()
+    _django(migrate=True)
     import signal
 
     from tidings.news import bootstrap, worker
@@ -372,8 +423,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"the site and the sample publishers cannot both listen on port {port}: "
             "set TIDINGS_PORT or TIDINGS_DEMO_PORT to another port"
         )
-    _django()
-    _migrate()
+    _django(migrate=True)
     _forget_pages()
     import uvicorn
 
@@ -441,7 +491,7 @@ def cmd_bench(args: argparse.Namespace, rest: list[str]) -> int:
 
 def cmd_manage(args: argparse.Namespace, rest: list[str]) -> int:
     """Any Django management command, e.g. ``tidings manage createsuperuser``."""
-    _django()
+    _setup_django()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["tidings manage", *rest])

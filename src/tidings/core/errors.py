@@ -33,6 +33,28 @@ class ConfigError(TidingsError):
     code = "config"
 
 
+# --- storage and files ----------------------------------------------------
+
+
+class DatabaseUnavailableError(TidingsError):
+    """The database cannot be opened: no server at that address, an unknown database or
+    role, a connection option the driver refuses, a SQLite file that cannot be made."""
+
+    code = "database_unavailable"
+
+
+class DatabaseNotMigratedError(TidingsError):
+    """The database has no tables yet, or not those of this version: ``tidings migrate``."""
+
+    code = "database_not_migrated"
+
+
+class FileAccessError(TidingsError):
+    """A file named on the command line cannot be read or written."""
+
+    code = "file"
+
+
 # --- fetching -------------------------------------------------------------
 
 

@@ -14,10 +14,26 @@ import dj_database_url
 
 from tidings.community.mailconfig import email_settings
 from tidings.core import config
+from tidings.core.errors import ConfigError
 from tidings.site._pagestore import page_cache
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = config.data_dir()
+
+
+def _unusable_data_dir(exc: OSError) -> ConfigError:
+    where = exc.filename or DATA_DIR
+    return ConfigError(
+        f"TIDINGS_DATA_DIR: cannot use {where} ({exc.strerror or exc}): "
+        "set TIDINGS_DATA_DIR to a directory this user can write"
+    )
+
+
+def _make_data_dir() -> None:
+    try:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unusable_data_dir(exc) from exc
 
 
 def _secret_key() -> str:
@@ -26,13 +42,16 @@ def _secret_key() -> str:
         return configured
     key_file = DATA_DIR / "secret_key"
     try:
-        return key_file.read_text().strip()
-    except FileNotFoundError:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(50)
-        key_file.write_text(key)
-        key_file.chmod(0o600)
-        return key
+        try:
+            return key_file.read_text().strip()
+        except FileNotFoundError:
+            _make_data_dir()
+            key = secrets.token_urlsafe(50)
+            key_file.write_text(key)
+            key_file.chmod(0o600)
+            return key
+    except OSError as exc:
+        raise _unusable_data_dir(exc) from exc
 
 
 def _databases() -> dict[str, Any]:
@@ -51,7 +70,7 @@ def _databases() -> dict[str, Any]:
             options.setdefault("server_side_binding", True)
             options.setdefault("prepare_threshold", 5)
         return {"default": db}
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _make_data_dir()
     busy_ms: int = config.read("SQLITE_BUSY_TIMEOUT_MS")
     mmap_bytes = max(0, config.read("SQLITE_MMAP_MB")) << 20
     return {

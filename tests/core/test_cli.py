@@ -1,0 +1,148 @@
+"""What the ``tidings`` command says when the operator's setup is wrong: one line on stderr,
+``tidings: error: <what> [<code>]``, a non-zero exit status and no traceback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.ingest._proc import ROOT, command, fresh_postgres, product_env
+from tidings import cli
+
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=pytest.mark.skipif(
+            not os.environ.get("TIDINGS_DATABASE_URL", "").startswith("postgres"),
+            reason="TIDINGS_DATABASE_URL does not name a PostgreSQL server",
+        ),
+    ),
+]
+
+
+def tidings(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The command in a child process (its own settings, its own database)."""
+    return subprocess.run(
+        command(*args), cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def refused(proc: subprocess.CompletedProcess[str], message: str, code: str) -> None:
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == f"tidings: error: {message} [{code}]\n"
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database(request: pytest.FixtureRequest) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield ""
+        return
+    with fresh_postgres() as url:
+        yield url
+
+
+def test_a_database_never_migrated_is_told_to_migrate(empty_database: str, tmp_path: Path) -> None:
+    env = product_env(tmp_path / "data", empty_database)
+    for args in (["sources"], ["articles"], ["export-opml"], ["ai", "summarize", "0" * 32]):
+        refused(
+            tidings(env, *args),
+            "the database has no Tidings tables yet: run `tidings migrate` first",
+            "database_not_migrated",
+        )
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+def test_a_database_that_cannot_be_opened_is_named_with_the_reason(tmp_path: Path) -> None:
+    url = f"postgresql://postgres@127.0.0.1:{_closed_port()}/news"
+    proc = tidings(product_env(tmp_path / "data", url), "sources")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith(
+        "tidings: error: cannot use the database of TIDINGS_DATABASE_URL: "
+    )
+    assert "Connection refused" in proc.stderr
+    assert proc.stderr.endswith(" [database_unavailable]\n") and proc.stderr.count("\n") == 1
+    proc = tidings(product_env(tmp_path / "data", url + "?foo=bar"), "migrate")
+    refused(
+        proc,
+        'cannot use the database of TIDINGS_DATABASE_URL: invalid connection option "foo"',
+        "database_unavailable",
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        (
+            "TIDINGS_TIME_ZONE",
+            "Mars/Base",
+            "TIDINGS_TIME_ZONE: unknown time zone 'Mars/Base' "
+            "(expected a name such as UTC or Europe/Paris)",
+        ),
+        (
+            "TIDINGS_DATABASE_URL",
+            "mysql://reader:hunter2@db.example/news",
+            "TIDINGS_DATABASE_URL: Tidings stores its data in PostgreSQL "
+            "(postgres://USER@HOST:PORT/DATABASE) or SQLite, not mysql",
+        ),
+        pytest.param(
+            "TIDINGS_DATA_DIR",
+            "/proc/nope",
+            "TIDINGS_DATA_DIR: cannot use /proc/nope (No such file or directory): "
+            "set TIDINGS_DATA_DIR to a directory this user can write",
+            marks=pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="no /proc"),
+        ),
+    ],
+)
+def test_a_refused_setting_stops_every_command(
+    tmp_path: Path, setting: str, value: str, message: str
+) -> None:
+    env = product_env(tmp_path / "data", **{setting: value})
+    refused(tidings(env, "sources"), message, "config")
+
+
+def test_a_data_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    afile = tmp_path / "data"
+    afile.write_text("")
+    refused(
+        tidings(product_env(afile), "articles"),
+        f"TIDINGS_DATA_DIR: {str(afile)!r} is a file, not a directory",
+        "config",
+    )
+
+
+def test_an_opml_file_that_cannot_be_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "missing.opml"
+    assert cli.main(["import-opml", str(missing)]) == 1
+    assert capsys.readouterr().err == (
+        f"tidings: error: cannot read {missing}: No such file or directory [file]\n"
+    )
+    assert cli.main(["import-opml", str(tmp_path)]) == 1
+    assert (
+        capsys.readouterr().err
+        == f"tidings: error: cannot read {tmp_path}: Is a directory [file]\n"
+    )
+
+
+@pytest.mark.django_db
+def test_an_opml_file_that_cannot_be_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "no" / "such" / "dir" / "subscriptions.opml"
+    assert cli.main(["export-opml", "-o", str(target)]) == 1
+    assert capsys.readouterr().err == (
+        f"tidings: error: cannot write {target}: No such file or directory [file]\n"
+    )
