@@ -10,6 +10,7 @@ import argparse
 import importlib
 import json
 import os
+import socket
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -423,33 +424,57 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"the site and the sample publishers cannot both listen on port {port}: "
             "set TIDINGS_PORT or TIDINGS_DEMO_PORT to another port"
         )
-    _django(migrate=True)
-    _forget_pages()
-    import uvicorn
+    # The port is taken before any work: one in use is refused at once, and the address is
+    # announced only when it is the site's.
+    with _bind(host, port) as sock:
+        _django(migrate=True)
+        _forget_pages()
+        import uvicorn
 
-    from tidings.news import bootstrap
+        from tidings.news import bootstrap
 
-    bootstrap.prepare_site(console=_console())
-    stop = threading.Event()
-    if config.read("WORKER_IN_SERVE") and not args.no_worker:
-        from tidings.news import worker
+        bootstrap.prepare_site(console=_console())
+        stop = threading.Event()
+        if config.read("WORKER_IN_SERVE") and not args.no_worker:
+            from tidings.news import worker
 
-        threading.Thread(
-            target=worker.run_forever, args=(stop,), name="tidings-worker", daemon=True
-        ).start()
-    _console().print(f"Tidings is running at [bold]http://{host}:{port}/[/bold]  (Ctrl+C to stop)")
-    try:
-        uvicorn.run(
-            "tidings.web.asgi:application",
-            host=host,
-            port=port,
-            log_level="warning",
-            lifespan="off",
+            threading.Thread(
+                target=worker.run_forever, args=(stop,), name="tidings-worker", daemon=True
+            ).start()
+        server = uvicorn.Server(
+            uvicorn.Config("tidings.web.asgi:application", log_level="warning", lifespan="off")
         )
-    finally:
-        stop.set()
-        bootstrap.shutdown()
+        _console().print(
+            f"Tidings is running at [bold]http://{_address(host, port)}/[/bold]  (Ctrl+C to stop)"
+        )
+        try:
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:  # Ctrl+C: the server has stopped
+            pass
+        finally:
+            stop.set()
+            bootstrap.shutdown()
     return 0
+
+
+def _address(host: str, port: int) -> str:
+    return f"[{host.strip('[]')}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A socket bound to the site's address, for the server to listen on."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(
+            f"the site cannot listen on {_address(host, port)} ({exc.strerror or exc}): "
+            "set TIDINGS_PORT (or --port) to a free port, or TIDINGS_HOST (or --host) to an "
+            "address of this machine"
+        ) from exc
+    return sock
 
 
 def cmd_articles(args: argparse.Namespace) -> int:
@@ -514,6 +539,19 @@ def cmd_ai(args: argparse.Namespace, rest: list[str]) -> int:
     return main([args.ai_command, *rest])
 
 
+def _setting_type(name: str) -> Callable[[str], Any]:
+    """An option that gives a setting's value, checked as the setting is."""
+    parse = config.setting(name).parse
+
+    def convert(raw: str) -> Any:
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return convert
+
+
 # --- parser --------------------------------------------------------------------------------
 
 
@@ -554,7 +592,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="run the site (with the worker beside it)")
     s.add_argument("--host")
-    s.add_argument("--port", type=int)
+    s.add_argument("--port", type=_setting_type("PORT"))
     s.add_argument("--no-worker", action="store_true", help="do not run the worker in this process")
     s.set_defaults(func=cmd_serve)
 

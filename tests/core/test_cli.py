@@ -146,3 +146,55 @@ def test_an_opml_file_that_cannot_be_written(
     assert capsys.readouterr().err == (
         f"tidings: error: cannot write {target}: No such file or directory [file]\n"
     )
+
+
+def test_serve_refuses_a_port_that_is_no_port(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TIDINGS_PORT", "99999")
+    assert cli.main(["serve", "--no-worker"]) == 1
+    assert capsys.readouterr().err == (
+        "tidings: error: TIDINGS_PORT: must be a port number from 1 to 65535, not 99999 [config]\n"
+    )
+    monkeypatch.delenv("TIDINGS_PORT")
+    with pytest.raises(SystemExit) as info:
+        cli.main(["serve", "--no-worker", "--port", "70000"])
+    assert info.value.code == 2
+    assert "argument --port: must be a port number from 1 to 65535, not 70000" in (
+        capsys.readouterr().err
+    )
+
+
+def test_serve_refuses_a_port_in_use_before_saying_it_runs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TIDINGS_DEMO", "false")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert cli.main(["serve", "--no-worker", "--port", str(port)]) == 1
+    assert capsys.readouterr().err == (
+        f"tidings: error: the site cannot listen on 127.0.0.1:{port} (Address already in use): "
+        "set TIDINGS_PORT (or --port) to a free port, or TIDINGS_HOST (or --host) to an "
+        "address of this machine [config]\n"
+    )
+
+
+@pytest.mark.django_db
+def test_serve_says_where_it_runs_once_the_port_is_its_own(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    monkeypatch.setenv("TIDINGS_DEMO", "false")
+    served: list[tuple[str, int]] = []
+
+    def run(self: uvicorn.Server, sockets: list[socket.socket]) -> None:
+        served.append(sockets[0].getsockname())
+        assert "Tidings is running at" in capsys.readouterr().err
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    port = _closed_port()
+    assert cli.main(["serve", "--no-worker", "--port", str(port)]) == 0
+    assert served == [("127.0.0.1", port)]
