@@ -1,7 +1,7 @@
 """The ``tidings`` command.
 
 Exit status: 0 on success, 1 on a handled failure (printed as a clear
-message), 2 on bad usage.
+message) or when what reads the output stops reading, 2 on bad usage.
 """
 
 from __future__ import annotations
@@ -482,7 +482,7 @@ def cmd_articles(args: argparse.Namespace) -> int:
     from tidings.news.models import Article
 
     rows = Article.objects.select_related("source").order_by("fetched_at", "id")
-    if args.limit:
+    if args.limit is not None:
         rows = rows[: args.limit]
     out = [
         {
@@ -537,6 +537,16 @@ def cmd_ai(args: argparse.Namespace, rest: list[str]) -> int:
     ai_cli = importlib.import_module("tidings.aiweb.cli")
     main: Callable[[list[str]], int] = ai_cli.main
     return main([args.ai_command, *rest])
+
+
+def _at_least_one(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {raw!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _setting_type(name: str) -> Callable[[str], Any]:
@@ -598,7 +608,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("articles", help="list stored articles")
     s.add_argument("--json", action="store_true")
-    s.add_argument("--limit", type=int)
+    s.add_argument("--limit", type=_at_least_one, help="the first N articles only")
     s.set_defaults(func=cmd_articles)
 
     s = sub.add_parser(
@@ -630,15 +640,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, rest = parser.parse_known_args(argv)
     try:
         if getattr(args, "passthrough", False):
-            return int(args.func(args, rest))
-        if rest:
-            parser.error(f"unrecognized arguments: {' '.join(rest)}")
-        return int(args.func(args))
+            status = int(args.func(args, rest))
+        else:
+            if rest:
+                parser.error(f"unrecognized arguments: {' '.join(rest)}")
+            status = int(args.func(args))
+        sys.stdout.flush()
+        return status
     except TidingsError as exc:
         _report(exc)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # What reads the output stopped reading (`tidings articles --json | head`): stop
+        # without a word, as any command in a pipe does.
+        _drop_stdout()
+        return 1
+
+
+def _drop_stdout() -> None:
+    """Send what is left of the output nowhere, so that Python's last flush at exit does
+    not fail on the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (the output is captured)
+        pass
 
 
 if __name__ == "__main__":

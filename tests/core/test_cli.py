@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -198,3 +200,43 @@ def test_serve_says_where_it_runs_once_the_port_is_its_own(
     port = _closed_port()
     assert cli.main(["serve", "--no-worker", "--port", str(port)]) == 0
     assert served == [("127.0.0.1", port)]
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "ten"])
+def test_articles_limit_must_be_a_count(limit: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["articles", "--limit", limit])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "tidings articles: error: argument --limit: " in err and "Traceback" not in err
+    assert (
+        "expected a whole number" if limit == "ten" else f"must be at least 1, not {limit}"
+    ) in err
+
+
+def test_output_closed_early_stops_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert cli.main(["config", "--json"]) == 1
+    assert capsys.readouterr().err == ""
+
+
+def test_a_pipe_closed_before_the_output_is_no_error(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        command("config"),
+        cwd=ROOT,
+        env=product_env(tmp_path / "data"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # as `| head` does once it has its lines
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 1
+    assert err == ""
