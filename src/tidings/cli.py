@@ -508,7 +508,23 @@ def cmd_articles(args: argparse.Namespace) -> int:
     return 0
 
 
+def _asks_help(rest: list[str]) -> bool:
+    return "-h" in rest or "--help" in rest
+
+
+def _help_or_usage(args: argparse.Namespace, rest: list[str], what: str) -> int:
+    """``tidings bench --help``, ``tidings ai --help``: the command's own help (its options are
+    given to the one named after it, so its parser cannot answer --help itself)."""
+    if _asks_help(rest):
+        args.parser.print_help()
+        return 0
+    args.parser.error(f"the following arguments are required: {what}")
+    return 2  # (error() exits)
+
+
 def cmd_bench(args: argparse.Namespace, rest: list[str]) -> int:
+    if args.bench is None:
+        return _help_or_usage(args, rest, "bench")
     module = importlib.import_module(f"tidings.bench.{args.bench}")
     main: Callable[[list[str]], int] = module.main
     return main(rest)
@@ -533,7 +549,12 @@ def cmd_recluster(args: argparse.Namespace) -> int:
 
 
 def cmd_ai(args: argparse.Namespace, rest: list[str]) -> int:
-    _django()
+    if args.ai_command is None:
+        return _help_or_usage(args, rest, "ai_command")
+    if _asks_help(rest):
+        _setup_django()  # a command's help needs no database
+    else:
+        _django()
     ai_cli = importlib.import_module("tidings.aiweb.cli")
     main: Callable[[list[str]], int] = ai_cli.main
     return main([args.ai_command, *rest])
@@ -612,10 +633,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_articles)
 
     s = sub.add_parser(
-        "bench", help="benchmarks (extract, ingest, stories, web, ai, feeds)", add_help=False
+        "bench",
+        help="benchmarks (extract, ingest, stories, web, ai, feeds)",
+        usage="%(prog)s {" + ",".join(BENCHES) + "} ...",
+        description="Benchmarks that print figures.",
+        epilog="`tidings bench NAME --help` gives the options of one.",
+        add_help=False,
     )
-    s.add_argument("bench", choices=BENCHES)
-    s.set_defaults(func=cmd_bench, passthrough=True)
+    s.add_argument("bench", nargs="?", choices=BENCHES, help="the benchmark to run")
+    s.set_defaults(func=cmd_bench, passthrough=True, parser=s)
 
     s = sub.add_parser(
         "manage", help="run a Django management command (createsuperuser, changepassword, ...)"
@@ -627,10 +653,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     s = sub.add_parser(
-        "ai", help="AI features from the command line (summarize, ask, brief)", add_help=False
+        "ai",
+        help="AI features from the command line (summarize, ask, brief)",
+        usage="%(prog)s {summarize,keypoints,ask,brief} ID ...",
+        description="The AI features from the command line, from and to the site's cache.",
+        epilog="`tidings ai COMMAND --help` gives the arguments and options of one.",
+        add_help=False,
     )
-    s.add_argument("ai_command", choices=("summarize", "ask", "brief", "keypoints"))
-    s.set_defaults(func=cmd_ai, passthrough=True)
+    s.add_argument(
+        "ai_command",
+        nargs="?",
+        choices=("summarize", "ask", "brief", "keypoints"),
+        help="summarize ARTICLE_ID, keypoints ARTICLE_ID, ask ARTICLE_ID QUESTION or "
+        "brief STORY_ID",
+    )
+    s.set_defaults(func=cmd_ai, passthrough=True, parser=s)
     return p
 
 

@@ -240,3 +240,15 @@ def test_a_pipe_closed_before_the_output_is_no_error(tmp_path: Path) -> None:
     err = proc.stderr.read()
     assert proc.wait(timeout=60) == 1
     assert err == ""
+
+
+def test_ai_and_bench_help_is_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for command_, names in (("ai", "summarize,keypoints,ask,brief"), ("bench", "extract,ingest")):
+        for flag in ("--help", "-h"):
+            assert cli.main([command_, flag]) == 0
+            out, err = capsys.readouterr()
+            assert out.startswith(f"usage: tidings {command_} {{{names}") and err == ""
+        with pytest.raises(SystemExit) as info:  # without a command, still a usage error
+            cli.main([command_])
+        assert info.value.code == 2
+        assert "error: the following arguments are required" in capsys.readouterr().err
