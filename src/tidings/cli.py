@@ -291,19 +291,33 @@ def cmd_sources(args: argparse.Namespace) -> int:
             )
         )
         return 0
+    columns = ("Source", "Feed", "Articles", "Status", "Last success", "Pages failed", "Last error")
+    if not sys.stdout.isatty():
+        # Not a terminal (a file, a pipe): every value whole, one feed a line, tab-separated,
+        # not a table cut to 80 columns.
+        print("\t".join(columns))
+        for f in feeds:
+            p = pages.get(f.pk, PageHealth())
+            status = f.last_error_code if not f.healthy else "ok" if f.last_success_at else "new"
+            said = [f.last_error_message] if f.last_error_message else []
+            if p.error_code:
+                said.append(f"page {p.error_code}: {p.error_message}")
+            row = (
+                f.source.name,
+                f.url,
+                str(f.n),
+                status,
+                f.last_success_at.strftime("%Y-%m-%d %H:%M") if f.last_success_at else "",
+                f"{p.failed} of {p.recent}",
+                "; ".join(said),
+            )
+            print("\t".join(" ".join(value.split()) for value in row))
+        return 0
     table = Table(
         title="Sources",
         caption=f"Pages failed: of the pages fetched in the last {RECENT.days} days",
     )
-    for col in (
-        "Source",
-        "Feed",
-        "Articles",
-        "Status",
-        "Last success",
-        "Pages failed",
-        "Last error",
-    ):
+    for col in columns:
         table.add_column(col)
     for f in feeds:
         status = "[green]ok[/green]" if f.healthy else f"[red]{f.last_error_code}[/red]"

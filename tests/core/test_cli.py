@@ -252,3 +252,30 @@ def test_ai_and_bench_help_is_help(capsys: pytest.CaptureFixture[str]) -> None:
             cli.main([command_])
         assert info.value.code == 2
         assert "error: the following arguments are required" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_sources_written_to_a_file_are_not_cut(capsys: pytest.CaptureFixture[str]) -> None:
+    from django.utils import timezone
+
+    from tidings.news.models import Feed, Source
+
+    url = "https://news.example/feeds/" + "long-section-name/" * 6 + "rss.xml"
+    source = Source.objects.create(slug="example-news", name="Example News")
+    Feed.objects.create(source=source, url=url, last_success_at=timezone.now())
+    Feed.objects.create(
+        source=source,
+        url="https://news.example/broken.xml",
+        last_error_code="http_404",
+        last_error_message="The feed answered\n404 Not Found",
+        error_count=1,
+    )
+    assert cli.main(["sources"]) == 0  # captured: not a terminal
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Source\tFeed\tArticles\tStatus\tLast success\tLast error"
+    rows = sorted(line.split("\t") for line in lines[1:])
+    assert [row[:4] for row in rows] == [
+        ["Example News", "https://news.example/broken.xml", "0", "http_404"],
+        ["Example News", url, "0", "ok"],
+    ]
+    assert rows[0][5] == "The feed answered 404 Not Found"
