@@ -149,6 +149,7 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 def _config_table(values: dict[str, Any]) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="Tidings settings (environment variable TIDINGS_<NAME>)")
@@ -158,10 +159,13 @@ def _config_table(values: dict[str, Any]) -> None:
     table.add_column("Help")
     for spec in config.SETTINGS:
         value = values[spec.name]
-        shown = "***" if spec.secret and value else repr(value)
+        shown = escape("***" if spec.secret and value else repr(value))
         changed = spec.env in os.environ
         table.add_row(
-            spec.name, f"[bold]{shown}[/bold]" if changed else shown, repr(spec.default), spec.help
+            spec.name,
+            f"[bold]{shown}[/bold]" if changed else shown,
+            escape(repr(spec.default)),
+            escape(spec.help),
         )
     Console().print(table)
 
@@ -320,16 +324,16 @@ def cmd_sources(args: argparse.Namespace) -> int:
     for col in columns:
         table.add_column(col)
     for f in feeds:
-        status = "[green]ok[/green]" if f.healthy else f"[red]{f.last_error_code}[/red]"
+        status = "[green]ok[/green]" if f.healthy else f"[red]{escape(f.last_error_code)}[/red]"
         if f.last_success_at is None and f.healthy:
             status = "new"
         p = pages.get(f.pk, PageHealth())
         errors = [escape(f.last_error_message)] if f.last_error_message else []
         if p.error_code:
-            errors.append(f"page {p.error_code}: {escape(p.error_message)}")
-        table.add_row(
-            f.source.name,
-            f.url,
+            errors.append(f"page {escape(p.error_code)}: {escape(p.error_message)}")
+        table.add_row(  # what a publisher or an error wrote is text, not styling
+            escape(f.source.name),
+            escape(f.url),
             str(f.n),
             status,
             f.last_success_at.strftime("%Y-%m-%d %H:%M") if f.last_success_at else "—",

@@ -279,3 +279,26 @@ def test_sources_written_to_a_file_are_not_cut(capsys: pytest.CaptureFixture[str
         ["Example News", url, "0", "ok"],
     ]
     assert rows[0][5] == "The feed answered 404 Not Found"
+
+
+@pytest.mark.django_db
+def test_tables_on_a_terminal_show_brackets_as_written(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tidings.news.models import Feed, Source
+
+    source = Source.objects.create(slug="bracket-news", name="[bold]Bracket[/bold] News")
+    Feed.objects.create(
+        source=source,
+        url="https://bracket.example/feed.xml",
+        last_error_code="connect",
+        last_error_message="connection failed [/x] [Errno 111]",
+    )
+    monkeypatch.setenv("COLUMNS", "400")
+    monkeypatch.setenv("TIDINGS_SITE_NAME", "[/x] Tidings")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert cli.main(["sources"]) == 0
+    out = capsys.readouterr().out
+    assert "[bold]Bracket[/bold] News" in out and "connection failed [/x] [Errno 111]" in out
+    assert cli.main(["config"]) == 0
+    assert "'[/x] Tidings'" in capsys.readouterr().out
