@@ -272,13 +272,13 @@ def test_sources_written_to_a_file_are_not_cut(capsys: pytest.CaptureFixture[str
     )
     assert cli.main(["sources"]) == 0  # captured: not a terminal
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "Source\tFeed\tArticles\tStatus\tLast success\tLast error"
+    assert lines[0] == "Source\tFeed\tArticles\tStatus\tLast success\tPages failed\tLast error"
     rows = sorted(line.split("\t") for line in lines[1:])
     assert [row[:4] for row in rows] == [
         ["Example News", "https://news.example/broken.xml", "0", "http_404"],
         ["Example News", url, "0", "ok"],
     ]
-    assert rows[0][5] == "The feed answered 404 Not Found"
+    assert rows[0][5] == "0 of 0" and rows[0][6] == "The feed answered 404 Not Found"
 
 
 @pytest.mark.django_db
