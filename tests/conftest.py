@@ -4,6 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.ingest._proc import BACKENDS, fresh_postgres
+
 
 @pytest.fixture(autouse=True)
 def _fresh_heartbeats() -> None:
@@ -42,3 +44,15 @@ def django_db_setup(django_db_setup: None, django_db_blocker: object) -> Iterato
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A product process's empty database (tests that run ``tidings`` itself): ""
+    (SQLite in its data directory), or a new PostgreSQL database when the suite runs on
+    one."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    with fresh_postgres() as url:
+        yield url

@@ -4,28 +4,15 @@
 from __future__ import annotations
 
 import io
-import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.ingest._proc import ROOT, command, fresh_postgres, product_env
+from tests.ingest._proc import ROOT, command, product_env
 from tidings import cli
-
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgres",
-        marks=pytest.mark.skipif(
-            not os.environ.get("TIDINGS_DATABASE_URL", "").startswith("postgres"),
-            reason="TIDINGS_DATABASE_URL does not name a PostgreSQL server",
-        ),
-    ),
-]
 
 
 def tidings(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -40,17 +27,8 @@ def refused(proc: subprocess.CompletedProcess[str], message: str, code: str) -> 
     assert proc.stderr == f"tidings: error: {message} [{code}]\n"
 
 
-@pytest.fixture(params=BACKENDS)
-def empty_database(request: pytest.FixtureRequest) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield ""
-        return
-    with fresh_postgres() as url:
-        yield url
-
-
-def test_a_database_never_migrated_is_told_to_migrate(empty_database: str, tmp_path: Path) -> None:
-    env = product_env(tmp_path / "data", empty_database)
+def test_a_database_never_migrated_is_told_to_migrate(database_url: str, tmp_path: Path) -> None:
+    env = product_env(tmp_path / "data", database_url)
     for args in (["sources"], ["articles"], ["export-opml"], ["ai", "summarize", "0" * 32]):
         refused(
             tidings(env, *args),

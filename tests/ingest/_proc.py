@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tidings.core.opml import Outline, write_opml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,3 +100,15 @@ def fresh_postgres() -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=pytest.mark.skipif(
+            not os.environ.get("TIDINGS_DATABASE_URL", "").startswith("postgres"),
+            reason="TIDINGS_DATABASE_URL does not name a PostgreSQL server",
+        ),
+    ),
+]

@@ -7,7 +7,6 @@ import random
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,27 +14,7 @@ import pytest
 from tidings.core.simulator import Fault, SimCorpus, Simulator
 from tidings.demo import load_corpus
 
-from ._proc import fresh_postgres, inspect, product_env, run, start, subscribe
-
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgres",
-        marks=pytest.mark.skipif(
-            not os.environ.get("TIDINGS_DATABASE_URL", "").startswith("postgres"),
-            reason="TIDINGS_DATABASE_URL does not name a PostgreSQL server",
-        ),
-    ),
-]
-
-
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield ""
-        return
-    with fresh_postgres() as url:
-        yield url
+from ._proc import inspect, product_env, run, start, subscribe
 
 
 def check_complete(state: dict, sim: Simulator) -> None:
