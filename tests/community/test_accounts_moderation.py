@@ -327,3 +327,29 @@ def test_an_account_made_with_createsuperuser_logs_in_by_email_after_its_first_v
     twin = User.objects.create_superuser("twin", "Taken@example.test", "x")
     assert profile_for(twin).email_key is None
     assert find_by_email("taken@example.test") == reader
+
+
+@pytest.mark.parametrize("legacy_profile", [False, True], ids=["no profile", "profile without key"])
+def test_a_look_alike_address_never_finds_another_account(legacy_profile: bool) -> None:
+    """PostgreSQL's case-insensitive match reads "mysıte" (dotless i) as "MYSITE": signing
+    up with it must not reach the operator's account nor mail its reset link there."""
+    from tidings.community.accounts import find_by_email
+    from tidings.community.models import Profile
+
+    admin = User.objects.create_superuser("admin", "admin@mysite.test", "the operator's own")
+    if legacy_profile:
+        Profile.objects.create(user=admin, display_name="admin")
+    look_alike = "admin@mys\u0131te.test"
+    assert find_by_email(look_alike) is None
+    assert find_by_email("ADMIN@MYSITE.TEST") == admin
+    mail.outbox.clear()
+    Client().post(
+        "/accounts/signup/",
+        {"display_name": "Mallory", "email": look_alike, "password": "a long sample passphrase"},
+    )
+    _mail.flush()
+    for message in mail.outbox:
+        assert "password-reset" not in message.body or message.to == [admin.email]
+    assert all("reset" not in m.subject.lower() for m in mail.outbox if m.to == [look_alike])
+    admin.refresh_from_db()
+    assert admin.check_password("the operator's own")

@@ -54,12 +54,15 @@ def find_by_email(email: str) -> User | None:
     key = email_key(email)
     if not key:
         return None
+    keyed = User.objects.filter(profile__email_key=key).order_by("pk").first()
+    if keyed is not None:
+        return keyed
+    # The database's case-insensitive match folds more than lower() does (PostgreSQL
+    # reads "mysıte" as "MYSITE"): candidates are checked here, so a look-alike address
+    # never finds another's account (as Django's password reset does, CVE-2019-19844).
     keyless = Q(profile__email_key__isnull=True) | Q(profile__email_key="")
-    return (
-        User.objects.filter(Q(profile__email_key=key) | (keyless & Q(email__iexact=key)))
-        .order_by("pk")
-        .first()
-    )
+    candidates = User.objects.filter(keyless & Q(email__iexact=key)).order_by("pk")
+    return next((u for u in candidates if email_key(u.email) == key), None)
 
 
 def profile_for(user: Any) -> Profile:
@@ -184,7 +187,7 @@ def register(request: HttpRequest, *, email: str, password: str, display_name: s
         profile.save(update_fields=["display_name"])
         _send(
             request,
-            key,
+            existing.email or key,  # the account's own address, never only what was typed
             "Confirm your account",
             "community/email/activate.txt",
             {"link": _activation_link(request, existing), "name": display_name},
@@ -193,7 +196,7 @@ def register(request: HttpRequest, *, email: str, password: str, display_name: s
     make_password(password)  # the same hashing work as the other branches
     _send(
         request,
-        key,
+        existing.email or key,
         "You already have an account",
         "community/email/already_registered.txt",
         {
