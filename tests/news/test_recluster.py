@@ -66,6 +66,33 @@ def test_recluster_rebuilds_the_same_stories(ingested: dict[str, str]) -> None:
     assert not Article.objects.filter(related_stale=True).exists()
 
 
+def test_readers_comments_on_a_story_outlive_the_rebuild(ingested: dict[str, str]) -> None:
+    from django.contrib.auth.models import User
+
+    from tidings.community.models import Comment
+
+    placed, _ = _state()
+    story = Story.objects.get(pk=next(iter(placed.values())))
+    reader = User.objects.create_user("reader", "reader@example.test", "x")
+    said = Comment.objects.create(story=story, author=reader, body="Sample.", body_html="<p>x</p>")
+    lone = Story.objects.create(id="e" * 32, headline="No longer a story (sample)")
+    kept = Comment.objects.create(story=lone, author=reader, body="Kept.", body_html="<p>k</p>")
+    stories.recluster()
+    said.refresh_from_db()
+    assert said.story_id == story.pk and Story.objects.get(pk=story.pk).article_count > 0
+    # A commented story the rebuild does not make again stays, empty, with its comments.
+    kept.refresh_from_db()
+    assert Story.objects.get(pk=lone.pk).article_count == 0
+    assert _state()[0] == placed
+    assert (
+        Story.objects.filter(article_count=0)
+        .exclude(pk=lone.pk)
+        .filter(merged_into__isnull=True)
+        .count()
+        == 0
+    )
+
+
 def test_a_setting_recluster_cannot_use_leaves_the_stories(
     ingested: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -543,6 +543,18 @@ def refresh_related(article_ids: Iterable[str]) -> int:
     return done
 
 
+def _stories_held_elsewhere() -> set[str]:
+    """Stories that rows of other parts of the site point to (readers' comments)."""
+    held: set[str] = set()
+    for rel in Story._meta.related_objects:
+        model = rel.related_model
+        if isinstance(model, str) or model._meta.app_label == Story._meta.app_label:
+            continue
+        rows = model._default_manager.filter(**{f"{rel.field.name}__isnull": False})
+        held.update(rows.values_list(rel.field.attname, flat=True).distinct())
+    return held
+
+
 def recluster(holder: str) -> int:
     """Forget every story and assign all articles again, in their original arrival order.
 
@@ -574,7 +586,14 @@ def recluster(holder: str) -> int:
                 duplicate_score=None,
                 changed_at=timezone.now(),
             )
-            Story.objects.all().delete()
+            # A story readers commented on keeps its row (emptied), and its comments with
+            # it: rebuilt stories take the id of their first article, so it comes back
+            # under the same id with its members; the others are deleted.
+            kept = _stories_held_elsewhere()
+            Story.objects.exclude(pk__in=kept).delete()
+            Story.objects.filter(pk__in=kept).update(
+                article_count=0, outlet_count=0, score=0.0, merged_into=None, lead_article=None
+            )
             Topic.objects.all().delete()
         with _state.lock:
             _state.__init__()  # type: ignore[misc]
