@@ -65,6 +65,7 @@ REFUSED = [
     ("DATABASE_URL", "garbage", "not a URL"),
     ("DATABASE_URL", "mysql://u@db.example/news", "SQLite, not mysql"),
     ("DATABASE_URL", "postgres://u@db.example", "names no database"),
+    ("TIME_ZONE", "Europe", "unknown time zone 'Europe'"),  # a directory of zones
 ]
 
 
@@ -90,6 +91,8 @@ def test_each_setting_refuses_a_value_it_cannot_use(name: str, raw: str, said: s
             "postgresql://u@db.example:5432/news",
         ),
         ("EMAIL_URL", "smtps://u:p@mail.example", "smtps://u:p@mail.example"),
+        # The database named by a libpq service (pg_service.conf).
+        ("DATABASE_URL", "postgres:///?service=tidings", "postgres:///?service=tidings"),
     ],
 )
 def test_values_at_the_edges_are_accepted(name: str, raw: str, value: object) -> None:

@@ -514,3 +514,12 @@ def test_the_site_offers_an_atom_feed_of_its_latest_articles(client, world):
         "Insurers brace for Veland quake claims"
     ]
     assert client.get("/feed", {"category": "Nowhere"}).status_code == 404
+    # Entry ids are absolute (Atom's rule: two sites never share one).
+    assert first.findtext(f"{atom}id", "").startswith("http://testserver/article/")
+    # A section's name is written into its links as a query value ("Arts & Culture").
+    make_article(title="Gallery reopens", category="Arts & Culture")
+    arts = ElementTree.fromstring(client.get("/feed", {"category": "Arts & Culture"}).content)
+    links = {link.get("rel"): link.get("href") for link in arts.findall(f"{atom}link")}
+    assert links["self"] == "http://testserver/feed?category=Arts+%26+Culture"
+    assert links["alternate"] == "http://testserver/?category=Arts+%26+Culture"
+    assert [e.findtext(f"{atom}title") for e in arts.findall(f"{atom}entry")] == ["Gallery reopens"]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from tidings.core.errors import ConfigError
 
@@ -120,7 +120,7 @@ def _time_zone(raw: str) -> str:
     value = raw.strip()
     try:
         zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # "Europe": a directory
         raise ValueError(
             f"unknown time zone {raw!r} (expected a name such as UTC or Europe/Paris)"
         ) from None
@@ -190,7 +190,9 @@ def _database_url(raw: str) -> str:
             f"Tidings stores its data in PostgreSQL (postgres://USER@HOST:PORT/DATABASE) or "
             f"SQLite, not {scheme}"
         )
-    if scheme != "sqlite" and not parts.path.strip("/"):
+    # A libpq service (postgres:///?service=NAME, pg_service.conf) may name the database.
+    named_by_service = "service" in parse_qs(parts.query)
+    if scheme != "sqlite" and not parts.path.strip("/") and not named_by_service:
         raise ValueError("names no database: expected postgres://USER@HOST:PORT/DATABASE")
     return value
 

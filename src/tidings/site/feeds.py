@@ -8,6 +8,7 @@ another outlet published first are left out, as on the home page.
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -21,6 +22,10 @@ from tidings.site.views import _cards
 
 #: Entries in a feed (a reader polls it; older ones are on the site).
 FEED_ENTRIES = 30
+
+
+def _with_category(path: str, category: str) -> str:
+    return f"{path}?{urlencode({'category': category})}" if category else path
 
 
 class LatestArticles(Feed):
@@ -40,12 +45,10 @@ class LatestArticles(Feed):
         return "The latest articles from every outlet, each with its story and related coverage."
 
     def link(self, category: str) -> str:
-        home = reverse("home")
-        return f"{home}?category={category}" if category else home
+        return _with_category(reverse("home"), category)
 
     def feed_url(self, category: str) -> str:
-        url = reverse("feed")
-        return f"{url}?category={category}" if category else url
+        return _with_category(reverse("feed"), category)
 
     def items(self, category: str) -> list[Article]:
         latest = _cards().filter(duplicate_of__isnull=True)
@@ -60,9 +63,6 @@ class LatestArticles(Feed):
         return snippet(item, 400)
 
     def item_link(self, item: Article) -> str:
-        return item.get_absolute_url()
-
-    def item_guid(self, item: Article) -> str:
         return item.get_absolute_url()
 
     def item_author_name(self, item: Article) -> str:
