@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,3 +46,52 @@ def test_comments_survive_concurrent_ingestion(tmp_path):
     assert figures["statuses"] == [302]
     assert figures["articles_written"] > 0
     assert (tmp_path / "tidings.sqlite3").exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="the SQLite test database is in memory, one connection (the product's own takes "
+    "one writer at a time: BEGIN IMMEDIATE)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_comment_sent_twice_at_the_same_moment_is_stored_once(monkeypatch, article):
+    """Two requests of one form, together: the second sees the first (the reader's posts
+    are taken one at a time), however long the first takes between its check and its
+    insert."""
+    import threading
+    import time
+
+    from tidings.community import services
+    from tidings.community.models import Comment
+
+    from .conftest import make_user
+
+    reader = make_user("Twice")
+    looked = services._just_posted
+
+    def slow_look(*args, **kwargs):
+        found = looked(*args, **kwargs)
+        time.sleep(0.3)  # the window a double click falls into
+        return found
+
+    monkeypatch.setattr(services, "_just_posted", slow_look)
+    start = threading.Barrier(2)
+    stored: list[int] = []
+
+    def send() -> None:
+        try:
+            start.wait()
+            comment = services.post(
+                author=reader, target=article, body="Sent twice at once.", ip="10.0.0.1"
+            )
+            stored.append(comment.pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(stored) == 2 and stored[0] == stored[1]
+    assert Comment.objects.count() == 1

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from tidings.community import _spam, markup, ratelimit
 from tidings.community.accounts import profile_for
-from tidings.community.models import Comment, CommentVote, ModerationAction, Report
+from tidings.community.models import Comment, CommentVote, ModerationAction, Profile, Report
 from tidings.community.policy import policy
 from tidings.core.errors import (
     CommentError,
@@ -154,11 +154,14 @@ def post(
             raise CommentError("The comment you replied to is no longer available.")
         if parent.parent_id is not None:  # one level of replies: answer the thread's root
             parent = parent.parent
-    if (same := _just_posted(author, target, parent, body)) is not None:
-        return same  # a form sent twice (a double click, a retried request)
-    _check_rates(author, ip)
-    reason = _hold_reason(author, body)
     with transaction.atomic():
+        # One post of a reader's at a time (the profile's row locked; SQLite's write
+        # transaction is one at a time already): a form sent twice at once is seen.
+        Profile.objects.select_for_update().filter(user=author).first()
+        if (same := _just_posted(author, target, parent, body)) is not None:
+            return same  # a form sent twice (a double click, a retried request)
+        _check_rates(author, ip)
+        reason = _hold_reason(author, body)
         comment = Comment.objects.create(
             article=target if isinstance(target, Article) else None,
             story=target if isinstance(target, Story) else None,
