@@ -192,6 +192,12 @@ def cmd_add(args: argparse.Namespace) -> int:
     for feed in result.feeds:
         state = "added" if result.created else "already subscribed"
         print(f"{state}: {result.source.name} — {feed.url}")
+    if args.name and args.name.strip() != result.source.name:
+        print(
+            f"note: the publisher was already known as {result.source.name!r}; "
+            f"its name is kept (rename it at /admin/)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -237,15 +243,18 @@ def cmd_export_opml(args: argparse.Namespace) -> int:
     from tidings.core.opml import Outline, write_opml
     from tidings.news.models import Feed
 
+    feeds = list(Feed.objects.select_related("source").order_by("source__name", "url"))
+    # Each outline is named by its publisher, the name an import gives it back; the
+    # sample outlets (fictional, served on this machine) are no one's subscriptions.
     outlines = [
         Outline(
-            title=f.title or f.source.name,
-            xml_url=f.url,
-            html_url=f.source.homepage or None,
-            category=None,
+            title=f.source.name, xml_url=f.url, html_url=f.source.homepage or None, category=None
         )
-        for f in Feed.objects.select_related("source").order_by("source__name", "url")
+        for f in feeds
+        if not f.source.is_sample
     ]
+    if samples := len(feeds) - len(outlines):
+        print(f"left out {samples} feeds of the sample outlets", file=sys.stderr)
     data = write_opml(outlines)
     if args.output and args.output != "-":
         try:

@@ -55,6 +55,10 @@ def test_add_local_publisher_through_cli(ingest, sim, capsys):
     assert code == 0, err
     assert out.startswith("added: ")
     assert f"{sim.base_url}/{outlet.slug}/feed" in out
+    # Named again: the publisher keeps the name it has, and the command says so.
+    code, out, err = run_cli(capsys, "add", f"{sim.base_url}/{outlet.slug}/", "--name", "Other")
+    assert code == 0 and out.startswith("already subscribed: ")
+    assert "note: the publisher was already known as" in err and "its name is kept" in err
 
 
 def test_feed_entry_linking_to_private_address_fails_alone(ingest, sim, file_server):

@@ -11,7 +11,7 @@ from tidings import cli, services
 from tidings.core.opml import Outline, parse_opml, write_opml
 from tidings.core.simulator import SimCorpus, Simulator
 from tidings.news import assign, worker
-from tidings.news.models import Article, Feed
+from tidings.news.models import Article, Feed, Source
 
 
 @pytest.fixture
@@ -55,10 +55,19 @@ def test_import_poll_export(
     assert Article.objects.filter(feed=second).exists()
     assert Article.objects.filter(source__name="First outlet").exists()
 
+    # Publishers keep their names through a round trip (each outline is named by its
+    # publisher, not by its feed's own title); sample outlets are left out.
+    sample = Source.objects.create(slug="sample-gazette", name="Sample Gazette", is_sample=True)
+    Feed.objects.create(source=sample, url="http://127.0.0.1:8765/sample-gazette/feed.rss")
     export = tmp_path / "out.opml"
+    capsys.readouterr()
     assert cli.main(["export-opml", "-o", str(export)]) == 0
-    exported = {o.xml_url for o in parse_opml(export.read_bytes())}
-    assert exported == set(Feed.objects.values_list("url", flat=True))
+    assert "left out 1 feeds of the sample outlets" in capsys.readouterr().err
+    exported = {o.xml_url: o.title for o in parse_opml(export.read_bytes())}
+    assert exported == dict(
+        Feed.objects.filter(source__is_sample=False).values_list("url", "source__name")
+    )
+    assert {"First outlet", "Second outlet"} <= set(exported.values())
 
 
 @pytest.mark.django_db(transaction=True)
