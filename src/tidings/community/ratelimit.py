@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from tidings.community.models import RateBucket
+from tidings.core import config
 from tidings.core.errors import ConfigError, RateLimitedError
 
 
@@ -34,13 +35,9 @@ class Rate:
     def parse(cls, text: str) -> Rate:
         """``"5/60"`` → 5 per 60 seconds."""
         try:
-            count_s, seconds_s = text.split("/", 1)
-            rate = cls(int(count_s), float(seconds_s))
+            return cls(*config.split_rate(text))
         except ValueError as exc:
-            raise ConfigError(f"rate {text!r}: expected COUNT/SECONDS") from exc
-        if rate.count < 1 or rate.seconds <= 0:
-            raise ConfigError(f"rate {text!r}: COUNT and SECONDS must be positive")
-        return rate
+            raise ConfigError(f"rate: {exc}") from None
 
 
 def bucket_key(scope: str, *parts: str) -> str:

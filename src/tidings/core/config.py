@@ -104,15 +104,24 @@ def _or(options: tuple[str, ...]) -> str:
     return ", ".join(options[:-1]) + f" or {options[-1]}" if len(options) > 1 else options[0]
 
 
-def _rate(raw: str) -> str:
-    """``COUNT/SECONDS``, both positive (kept as written: the limiters read it)."""
+def split_rate(raw: str) -> tuple[int, float]:
+    """``COUNT/SECONDS`` (e.g. ``5/60``), both more than 0: the one reading of every rate
+    setting, for the limiters too. Raises ValueError."""
     count, slash, seconds = raw.partition("/")
     try:
-        ok = bool(slash) and int(count) >= 1 and 0 < float(seconds) < math.inf
+        value = (int(count), float(seconds))
+        ok = bool(slash) and value[0] >= 1 and 0 < value[1] < math.inf
     except ValueError:
         ok = False
     if not ok:
         raise ValueError(f"expected COUNT/SECONDS with both more than 0 (e.g. 5/60), got {raw!r}")
+    return value
+
+
+def _rate(raw: str) -> str:
+    """A rate setting, checked and kept as written (the limiters read it with
+    :func:`split_rate`)."""
+    split_rate(raw)
     return raw.strip()
 
 

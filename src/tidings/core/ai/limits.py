@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from tidings.core import config
 from tidings.core.errors import AIBudgetExceededError, ConfigError, RateLimitedError
 
 Clock = Callable[[], float]
@@ -89,13 +90,9 @@ class Rate:
 def parse_rate(value: str) -> Rate:
     """Parse ``"COUNT/SECONDS"`` (e.g. ``"20/600"``) as in the AI_RATE_LIMIT setting."""
     try:
-        count_s, seconds_s = value.split("/", 1)
-        rate = Rate(int(count_s), float(seconds_s))
+        return Rate(*config.split_rate(value))
     except ValueError as exc:
-        raise ConfigError(f"rate {value!r} is not COUNT/SECONDS") from exc
-    if rate.count <= 0 or rate.seconds <= 0:
-        raise ConfigError(f"rate {value!r} must be positive")
-    return rate
+        raise ConfigError(f"rate: {exc}") from None
 
 
 class RateLimiter:
