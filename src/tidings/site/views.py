@@ -179,8 +179,6 @@ MAX_PAGE = 1_000_000
 
 def _page_number(request: HttpRequest) -> int:
     raw = request.GET.get("page", "1")
-    if len(raw) > len(str(MAX_PAGE)):
-        raise Http404("no such page")
     try:
         number = int(raw)
     except ValueError:
@@ -784,6 +782,8 @@ def _article_parts(art: Article, share_url: str) -> tuple[str, str, str]:
     story = art.story
     if story is not None and story.merged_into_id:
         story = Story.objects.filter(pk=story.merged_into_id).first()
+    if story is not None and story.article_count <= 1:
+        story = None  # no other report: no Full coverage box
     # Every outlet that carried it, copies' too, as its card and its page count them
     # (the stored count, which ranks stories, is of the outlets that reported it).
     outlets = (
@@ -797,7 +797,7 @@ def _article_parts(art: Article, share_url: str) -> tuple[str, str, str]:
         "topics": topics,
         "related": _related(art),
         "copies": _copies(art),
-        "story": story if story is not None and story.article_count > 1 else None,
+        "story": story,
         "story_outlets": outlets,
         "show_lead_image": bool(art.lead_image) and art.lead_image not in art.html,
         "is_sample": art.is_sample or art.source.is_sample,
