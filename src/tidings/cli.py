@@ -311,10 +311,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
         print("\t".join(columns))
         for f in feeds:
             p = pages.get(f.pk, PageHealth())
-            status = f.last_error_code if not f.healthy else "ok" if f.last_success_at else "new"
-            said = [f.last_error_message] if f.last_error_message else []
-            if p.error_code:
-                said.append(f"page {p.error_code}: {p.error_message}")
+            status, said = _feed_state(f, p)
             row = (
                 f.source.name,
                 f.url,
@@ -332,25 +329,31 @@ def cmd_sources(args: argparse.Namespace) -> int:
     )
     for col in columns:
         table.add_column(col)
+    styled = {"ok": "[green]ok[/green]", "new": "new"}
     for f in feeds:
-        status = "[green]ok[/green]" if f.healthy else f"[red]{escape(f.last_error_code)}[/red]"
-        if f.last_success_at is None and f.healthy:
-            status = "new"
         p = pages.get(f.pk, PageHealth())
-        errors = [escape(f.last_error_message)] if f.last_error_message else []
-        if p.error_code:
-            errors.append(f"page {escape(p.error_code)}: {escape(p.error_message)}")
+        status, said = _feed_state(f, p)
         table.add_row(  # what a publisher or an error wrote is text, not styling
             escape(f.source.name),
             escape(f.url),
             str(f.n),
-            status,
+            styled.get(status) or f"[red]{escape(status)}[/red]",
             f.last_success_at.strftime("%Y-%m-%d %H:%M") if f.last_success_at else "—",
             f"[red]{p.failed} of {p.recent}[/red]" if p.failed else f"0 of {p.recent}",
-            "\n".join(errors),
+            "\n".join(escape(line) for line in said),
         )
     Console().print(table)
     return 0
+
+
+def _feed_state(feed: Any, pages: Any) -> tuple[str, list[str]]:
+    """A feed's status (ok, new, or its error code) and what went wrong, its own error
+    first, then its pages' latest."""
+    status = feed.last_error_code if not feed.healthy else "ok" if feed.last_success_at else "new"
+    said = [feed.last_error_message] if feed.last_error_message else []
+    if pages.error_code:
+        said.append(f"page {pages.error_code}: {pages.error_message}")
+    return status, said
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
