@@ -85,18 +85,9 @@ def page_health(feed_ids: Iterable[int], now: datetime | None = None) -> dict[in
             "feed_id", "url", "error_code", "error_message", "updated_at"
         )
     }
-    result: dict[int, PageHealth] = {}
-    for feed_id, (total, failed) in counts.items():
-        error = errors.get(feed_id)
-        if error is None:
-            result[feed_id] = PageHealth(recent=total, failed=failed)
-            continue
-        result[feed_id] = PageHealth(
-            recent=total,
-            failed=failed,
-            error_code=error.error_code,
-            error_message=error.error_message,
-            error_url=error.url,
-            error_at=error.updated_at,
-        )
-    return result
+    return {
+        feed_id: PageHealth(total, failed)
+        if (e := errors.get(feed_id)) is None
+        else PageHealth(total, failed, e.error_code, e.error_message, e.url, e.updated_at)
+        for feed_id, (total, failed) in counts.items()
+    }
